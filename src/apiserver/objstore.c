@@ -1,0 +1,437 @@
+/* Create/update/delete of API objects over the storage backend. */
+#include "apiserver/objstore.h"
+
+#include <stdio.h>
+#include <sys/random.h>
+
+#include "apiserver/api.h"
+#include "apiserver/managed.h"
+#include "lib/util.h"
+#include "machinery/validation.h"
+
+void ck_written_clear(ck_written *w)
+{
+    free(w->json);
+    memset(w, 0, sizeof *w);
+}
+
+void ck_uuid(char out[37])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != sizeof b)
+        for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)rand();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+}
+
+/* Upstream's generateName suffix: 5 characters from a vowel-free alphabet. */
+static char *generate_name(const char *base)
+{
+    static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+    unsigned char r[5];
+    if (getrandom(r, sizeof r, 0) != sizeof r)
+        for (size_t i = 0; i < sizeof r; i++) r[i] = (unsigned char)rand();
+    char suffix[6];
+    for (int i = 0; i < 5; i++) suffix[i] = alphabet[r[i] % (sizeof alphabet - 1)];
+    suffix[5] = 0;
+    size_t n = strlen(base);
+    if (n > 58) n = 58; /* keep the result within 63 characters */
+    return xasprintf("%.*s%s", (int)n, base, suffix);
+}
+
+static json_t *meta_of(json_t *obj)
+{
+    json_t *m = json_object_get(obj, "metadata");
+    if (!json_is_object(m)) {
+        m = json_object();
+        json_object_set_new(obj, "metadata", m);
+    }
+    return m;
+}
+
+/* Namespace must exist and not be terminating for creates. */
+static int check_namespace(ck_apiserver *srv, const char *ns, ck_err **err)
+{
+    ck_rtype *nsrt = ck_registry_find("", "v1", "namespaces");
+    ck_obj *o = ck_cache_get(srv->cache, nsrt, NULL, ns);
+    if (!o) return ck_err_not_found(err, nsrt, ns);
+    json_t *doc = ck_obj_parse(o);
+    bool terminating = ck_obj_get(doc, "metadata.deletionTimestamp") ||
+                       streq(ck_obj_str(doc, "status.phase"), "Terminating");
+    json_decref(doc);
+    if (terminating) {
+        json_t *d = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}]}", "name", ns, "kind", "namespaces",
+                              "causes", "reason", "NamespaceTerminating", "message",
+                              "namespace is being terminated", "field", "metadata.namespace");
+        char *m = xasprintf("unable to create new content in namespace %s because it is being "
+                            "terminated",
+                            ns);
+        int r = ck_error_details(err, 403, CK_FORBIDDEN, d, "%s", m);
+        free(m);
+        return r;
+    }
+    return 0;
+}
+
+static int check_kind(ck_rtype *rt, json_t *obj, ck_err **err)
+{
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    const char *av = json_string_value(json_object_get(obj, "apiVersion"));
+    if ((kind && !streq(kind, rt->res->kind)) || (av && !streq(av, rt->api_version)))
+        return ck_error(err, 400, CK_BAD_REQUEST,
+                        "the API version in the data (%s) does not match the expected API "
+                        "version (%s)",
+                        av ? av : "", rt->api_version);
+    json_object_set_new(obj, "kind", json_string(rt->res->kind));
+    json_object_set_new(obj, "apiVersion", json_string(rt->api_version));
+    return 0;
+}
+
+static int validate(ck_rtype *rt, json_t *obj, const json_t *old, ck_err **err)
+{
+    ck_field_errors *fe = ck_ferrs_new();
+    ck_validate_object_meta(json_object_get(obj, "metadata"), rt->res->namespaced,
+                            rt->def->validate_name, fe);
+    ck_validate_kube_finalizers(json_object_get(obj, "metadata"), fe);
+    if (old) ck_validate_object_meta_update(json_object_get(obj, "metadata"),
+                                            json_object_get(old, "metadata"), fe);
+    if (rt->def->validate) rt->def->validate(obj, fe);
+    if (old && rt->def->validate_update) rt->def->validate_update(obj, old, fe);
+    int r = 0;
+    if (!ck_ferrs_empty(fe))
+        r = ck_ferrs_to_err(fe, rt->res->kind, rt->def->group,
+                            ck_obj_str(obj, "metadata.name") ? ck_obj_str(obj, "metadata.name")
+                                                             : "",
+                            err);
+    ck_ferrs_free(fe);
+    return r;
+}
+
+/* Serialized value without resourceVersion (the store assigns it). */
+static char *encode_for_store(json_t *obj)
+{
+    json_t *m = json_object_get(obj, "metadata");
+    json_object_del(m, "resourceVersion");
+    return json_dumps(obj, JSON_COMPACT);
+}
+
+static int finish_write(ck_apiserver *srv, ck_rtype *rt, const char *ns, const char *name,
+                        int64_t rev, json_t *obj, bool dry_run, ck_written *out)
+{
+    if (dry_run || !srv->cache) {
+        if (rev) {
+            char rv[24];
+            snprintf(rv, sizeof rv, "%lld", (long long)rev);
+            json_object_set_new(meta_of(obj), "resourceVersion", json_string(rv));
+        }
+        out->json = json_dumps(obj, JSON_COMPACT);
+        out->len = strlen(out->json);
+        return 0;
+    }
+    ck_obj *o = ck_cache_get(srv->cache, rt, ns, name);
+    if (o && o->mod_rev == rev) {
+        out->json = xstrndup(o->json, o->len);
+        out->len = o->len;
+        return 0;
+    }
+    /* The cache has not seen the write (remote stores); answer from what was written. */
+    return finish_write(srv, rt, ns, name, rev, obj, true, out);
+}
+
+int ck_objstore_create(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *obj,
+                       const ck_write_opts *o, ck_written *out, ck_err **err)
+{
+    if (!json_is_object(obj)) return ck_error(err, 400, CK_BAD_REQUEST, "body must be an object");
+    if (check_kind(rt, obj, err) < 0) return -1;
+    json_t *meta = meta_of(obj);
+    const char *objns = json_string_value(json_object_get(meta, "namespace"));
+    if (rt->res->namespaced) {
+        if (objns && *objns && ns && !streq(objns, ns))
+            return ck_error(err, 400, CK_BAD_REQUEST,
+                            "the namespace of the provided object does not match the namespace "
+                            "sent on the request");
+        if (!ns) ns = objns;
+        if (!ns || !*ns) ns = "default";
+        json_object_set_new(meta, "namespace", json_string(ns));
+    } else {
+        json_object_del(meta, "namespace");
+        ns = NULL;
+    }
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    const char *gen = json_string_value(json_object_get(meta, "generateName"));
+    if ((!name || !*name) && gen && *gen) {
+        char *n = generate_name(gen);
+        json_object_set_new(meta, "name", json_string(n));
+        free(n);
+    }
+    name = json_string_value(json_object_get(meta, "name"));
+    if (!name || !*name) {
+        ck_field_errors *fe = ck_ferrs_new();
+        ck_ferr_required(fe, "metadata.name", "name or generateName is required");
+        int r = ck_ferrs_to_err(fe, rt->res->kind, rt->def->group, "", err);
+        ck_ferrs_free(fe);
+        return r;
+    }
+    const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
+    if (rv && *rv)
+        return ck_error(err, 400, CK_BAD_REQUEST,
+                        "resourceVersion should not be set on objects to be created");
+    if (ns && srv->cache && check_namespace(srv, ns, err) < 0) return -1;
+
+    char uid[37], now[32];
+    ck_uuid(uid);
+    rfc3339_now(now);
+    json_object_set_new(meta, "uid", json_string(uid));
+    json_object_set_new(meta, "creationTimestamp", json_string(now));
+    json_object_del(meta, "deletionTimestamp");
+    json_object_del(meta, "deletionGracePeriodSeconds");
+    json_object_del(meta, "selfLink");
+    if (rt->def->generation) json_object_set_new(meta, "generation", json_integer(1));
+    else json_object_del(meta, "generation");
+    if (rt->has_status && !rt->def->no_status_reset) json_object_del(obj, "status");
+    if (rt->def->prepare_create) rt->def->prepare_create(obj);
+    if (rt->def->defaults) rt->def->defaults(obj);
+    if (validate(rt, obj, NULL, err) < 0) return -1;
+    ck_managed_fields_update(obj, NULL, o ? o->field_manager : NULL,
+                             o && o->operation ? o->operation : "Update", rt->api_version,
+                             o ? o->subresource : NULL, now);
+
+    ck_strategy_ctx sctx = {.srv = srv, .dry_run = o && o->dry_run};
+    if (rt->def->before_create && rt->def->before_create(&sctx, obj, err) < 0) return -1;
+    name = json_string_value(json_object_get(meta, "name"));
+    char *key = ck_storage_key(rt, ns, name);
+    int64_t rev = 0;
+    int r = 0;
+    if (!(o && o->dry_run)) {
+        if (srv->cache && ck_cache_get(srv->cache, rt, ns, name)) {
+            ck_error_details(err, 409, CK_ALREADY_EXISTS, ck_status_details(rt, name),
+                             "%s \"%s\" already exists", rt->qualified, name);
+            r = -1;
+        } else {
+            char *val = encode_for_store(obj);
+            r = srv->store->ops->create(srv->store, key, val, strlen(val), &rev, err);
+            free(val);
+            if (r < 0 && (*err)->code == 409) {
+                ck_err_free(*err);
+                *err = NULL;
+                ck_error_details(err, 409, CK_ALREADY_EXISTS, ck_status_details(rt, name),
+                                 "%s \"%s\" already exists", rt->qualified, name);
+            }
+        }
+        if (r < 0 && rt->def->after_delete) rt->def->after_delete(&sctx, obj); /* undo */
+    }
+    free(key);
+    if (r < 0) return -1;
+    return finish_write(srv, rt, ns, name, rev, obj, o && o->dry_run, out);
+}
+
+static bool deleting(const json_t *obj)
+{
+    return ck_obj_get(obj, "metadata.deletionTimestamp") != NULL;
+}
+
+static bool has_finalizers(const json_t *obj)
+{
+    return json_array_size(ck_obj_get(obj, "metadata.finalizers")) > 0;
+}
+
+static int store_delete(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const json_t *olddoc,
+                        bool dry_run, ck_written *out, ck_err **err)
+{
+    int64_t rev = 0;
+    if (!dry_run) {
+        char *key = ck_storage_key(rt, old->ns, old->name);
+        int r = srv->store->ops->del(srv->store, key, old->mod_rev, &rev, err);
+        free(key);
+        if (r < 0) return -1;
+        ck_strategy_ctx sctx = {.srv = srv};
+        if (rt->def->after_delete) rt->def->after_delete(&sctx, olddoc);
+    }
+    out->json = xstrndup(old->json, old->len);
+    out->len = old->len;
+    out->deleted = true;
+    return 0;
+}
+
+int ck_objstore_update(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t *obj,
+                       const ck_write_opts *o, ck_written *out, ck_err **err)
+{
+    if (!json_is_object(obj)) return ck_error(err, 400, CK_BAD_REQUEST, "body must be an object");
+    if (check_kind(rt, obj, err) < 0) return -1;
+    json_t *meta = meta_of(obj);
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    if (name && !streq(name, old->name))
+        return ck_error(err, 400, CK_BAD_REQUEST,
+                        "the name of the object (%s) does not match the name on the URL (%s)", name,
+                        old->name);
+    const char *objns = json_string_value(json_object_get(meta, "namespace"));
+    if (rt->res->namespaced && objns && *objns && !streq(objns, old->ns))
+        return ck_error(err, 400, CK_BAD_REQUEST,
+                        "the namespace of the provided object does not match the namespace sent "
+                        "on the request");
+    json_object_set_new(meta, "name", json_string(old->name));
+    if (old->ns) json_object_set_new(meta, "namespace", json_string(old->ns));
+    const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
+    if (!(o && o->ignore_rv) && rv && *rv && strtoll(rv, NULL, 10) != old->mod_rev)
+        return ck_error_details(err, 409, CK_CONFLICT, ck_status_details(rt, old->name),
+                                "Operation cannot be fulfilled on %s \"%s\": the object has been "
+                                "modified; please apply your changes to the latest version and "
+                                "try again",
+                                rt->qualified, old->name);
+
+    json_t *olddoc = ck_obj_parse(old);
+    json_t *oldmeta = json_object_get(olddoc, "metadata");
+    const char *sub = o ? o->subresource : NULL;
+    if (sub && streq(sub, "status")) {
+        /* Status updates change status only (and metadata bookkeeping). */
+        json_t *status = json_incref(json_object_get(obj, "status"));
+        json_t *managed = json_incref(json_object_get(meta, "managedFields"));
+        json_object_clear(obj);
+        json_object_update(obj, olddoc);
+        if (status) json_object_set_new(obj, "status", status);
+        else json_object_del(obj, "status");
+        meta = meta_of(obj);
+        if (managed) json_object_set_new(meta, "managedFields", managed);
+    } else if (rt->has_status && !rt->def->no_status_reset) {
+        json_t *st = json_object_get(olddoc, "status");
+        if (st) json_object_set(obj, "status", st);
+        else json_object_del(obj, "status");
+    }
+    /* System fields are not the client's to change. */
+    static const char *const keep[] = {"creationTimestamp", "deletionTimestamp",
+                                       "deletionGracePeriodSeconds", "generation"};
+    for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+        json_t *v = json_object_get(oldmeta, keep[i]);
+        if (v) json_object_set(meta, keep[i], v);
+        else json_object_del(meta, keep[i]);
+    }
+    if (!json_object_get(meta, "uid") && json_object_get(oldmeta, "uid"))
+        json_object_set(meta, "uid", json_object_get(oldmeta, "uid"));
+    json_object_del(meta, "selfLink");
+
+    int r = -1;
+    /* An unconditional update is validated as if it named the current version. */
+    json_object_set(meta, "resourceVersion", json_object_get(oldmeta, "resourceVersion"));
+    if (rt->def->prepare_update) rt->def->prepare_update(obj, olddoc);
+    if (rt->def->defaults) rt->def->defaults(obj);
+    if (rt->def->generation && !(sub && streq(sub, "status")) &&
+        !json_equal(json_object_get(obj, "spec"), json_object_get(olddoc, "spec"))) {
+        json_int_t g = json_integer_value(json_object_get(oldmeta, "generation"));
+        json_object_set_new(meta, "generation", json_integer(g + 1));
+    }
+    if (validate(rt, obj, olddoc, err) < 0) goto done;
+
+    char now[32];
+    rfc3339_now(now);
+    /* A no-op update writes nothing (managedFields timestamps aside, as upstream). */
+    json_object_set(meta, "resourceVersion", json_object_get(oldmeta, "resourceVersion"));
+    json_t *probe = json_deep_copy(obj);
+    json_object_set(meta_of(probe), "managedFields", json_object_get(oldmeta, "managedFields"));
+    if (!json_object_get(oldmeta, "managedFields")) json_object_del(meta_of(probe), "managedFields");
+    bool same = json_equal(probe, olddoc);
+    json_decref(probe);
+    if (same) {
+        out->json = xstrndup(old->json, old->len);
+        out->len = old->len;
+        out->unchanged = true;
+        r = 0;
+        goto done;
+    }
+    ck_managed_fields_update(obj, olddoc, o ? o->field_manager : NULL,
+                             o && o->operation ? o->operation : "Update", rt->api_version, sub,
+                             now);
+    ck_strategy_ctx sctx = {.srv = srv, .dry_run = o && o->dry_run};
+    if (rt->def->before_update && rt->def->before_update(&sctx, obj, olddoc, err) < 0) goto done;
+
+    /* Removing the last finalizer of an object being deleted deletes it. */
+    if (deleting(obj) && !has_finalizers(obj) && !(o && o->dry_run)) {
+        r = store_delete(srv, rt, old, olddoc, false, out, err);
+        goto done;
+    }
+    int64_t rev = 0;
+    if (!(o && o->dry_run)) {
+        char *key = ck_storage_key(rt, old->ns, old->name);
+        char *val = encode_for_store(obj);
+        r = srv->store->ops->update(srv->store, key, old->mod_rev, val, strlen(val), &rev, err);
+        free(key);
+        free(val);
+        if (r < 0) goto done;
+    }
+    r = finish_write(srv, rt, old->ns, old->name, rev, obj, o && o->dry_run, out);
+done:
+    json_decref(olddoc);
+    return r;
+}
+
+static int check_preconditions(ck_rtype *rt, const ck_obj *old, const json_t *opts, ck_err **err)
+{
+    const json_t *pre = json_object_get(opts, "preconditions");
+    const char *uid = json_string_value(json_object_get(pre, "uid"));
+    const char *rv = json_string_value(json_object_get(pre, "resourceVersion"));
+    if (uid && !streq(uid, old->uid))
+        return ck_error_details(err, 409, CK_CONFLICT, ck_status_details(rt, old->name),
+                                "Operation cannot be fulfilled on %s \"%s\": Precondition failed: "
+                                "UID in precondition: %s, UID in object meta: %s",
+                                rt->qualified, old->name, uid, old->uid ? old->uid : "");
+    if (rv && strtoll(rv, NULL, 10) != old->mod_rev)
+        return ck_error_details(err, 409, CK_CONFLICT, ck_status_details(rt, old->name),
+                                "Operation cannot be fulfilled on %s \"%s\": Precondition failed: "
+                                "ResourceVersion in precondition: %s, ResourceVersion in object "
+                                "meta: %lld",
+                                rt->qualified, old->name, rv, (long long)old->mod_rev);
+    return 0;
+}
+
+int ck_objstore_delete(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const json_t *opts,
+                       bool dry_run, ck_written *out, ck_err **err)
+{
+    if (check_preconditions(rt, old, opts, err) < 0) return -1;
+    json_t *doc = ck_obj_parse(old);
+    int r;
+    const char *policy = json_string_value(json_object_get(opts, "propagationPolicy"));
+    bool orphan = json_is_true(json_object_get(opts, "orphanDependents"));
+    json_t *fin = json_object_get(json_object_get(doc, "metadata"), "finalizers");
+    /* Foreground and Orphan propagation are carried by finalizers the garbage collector
+     * acts on; until it runs they are recorded like upstream does. */
+    if (policy && streq(policy, "Foreground")) {
+        if (!fin) json_object_set_new(json_object_get(doc, "metadata"), "finalizers",
+                                      fin = json_array());
+        json_array_append_new(fin, json_string("foregroundDeletion"));
+    } else if ((policy && streq(policy, "Orphan")) || orphan) {
+        (void)0; /* orphaning is the behaviour without a garbage collector */
+    }
+    bool held = rt->def->begin_delete && !deleting(doc) && rt->def->begin_delete(doc);
+    if (held && !json_object_get(json_object_get(doc, "metadata"), "finalizers"))
+        held = true;
+    if (has_finalizers(doc) || held) {
+        if (deleting(doc)) {
+            out->json = xstrndup(old->json, old->len);
+            out->len = old->len;
+            json_decref(doc);
+            return 0;
+        }
+        char now[32];
+        rfc3339_now(now);
+        json_t *meta = json_object_get(doc, "metadata");
+        json_object_set_new(meta, "deletionTimestamp", json_string(now));
+        json_object_set_new(meta, "deletionGracePeriodSeconds", json_integer(0));
+        int64_t rev = 0;
+        r = 0;
+        if (!dry_run) {
+            char *key = ck_storage_key(rt, old->ns, old->name);
+            char *val = encode_for_store(doc);
+            r = srv->store->ops->update(srv->store, key, old->mod_rev, val, strlen(val), &rev, err);
+            free(key);
+            free(val);
+        }
+        if (r == 0) r = finish_write(srv, rt, old->ns, old->name, rev, doc, dry_run, out);
+        json_decref(doc);
+        return r;
+    }
+    r = store_delete(srv, rt, old, doc, dry_run, out, err);
+    json_decref(doc);
+    return r;
+}

@@ -1,0 +1,262 @@
+/* `ckube server` and `ckube apiserver`: flags, PKI, storage, cache, then the HTTP loop. */
+#include "apiserver/server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apiserver/bootstrap.h"
+#include "apiserver/cache.h"
+#include "apiserver/watch.h"
+#include "lib/flags.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "pki/pki.h"
+#include "registry/registry.h"
+
+#define COMPACT_INTERVAL_MS (5 * 60 * 1000)
+
+/* First usable address of the service range: the `kubernetes` Service's ClusterIP. */
+int ck_service_first_ip(const char *cidr, char out[64]);
+
+static int start(ck_apiserver *srv)
+{
+    ck_err *err = NULL;
+    ck_registry_init();
+    cleanup_free char *dbdir = xasprintf("%s/db", srv->data_dir);
+    if (mkdir_p(dbdir, 0700) < 0) {
+        ck_log_error("cannot create %s: %s", dbdir, strerror(errno));
+        return 1;
+    }
+    cleanup_free char *dbpath = xasprintf("%s/state.db", dbdir);
+    if (ck_store_sqlite_open(dbpath, &srv->store, &err) < 0 ||
+        ck_cache_open(srv->store, &srv->cache, &err) < 0 || ck_bootstrap(srv, &err) < 0 ||
+        ck_http_serve(srv, &err) < 0) {
+        ck_log_error("%s", err ? err->message : "startup failed");
+        ck_err_free(err);
+        ck_cache_free(srv->cache);
+        if (srv->store) srv->store->ops->close(srv->store);
+        free(srv->ca_pem);
+        return 1;
+    }
+    ck_cache_free(srv->cache);
+    srv->store->ops->close(srv->store);
+    free(srv->ca_pem);
+    return 0;
+}
+
+void ck_apiserver_loop_started(ck_apiserver *srv)
+{
+    srv->ready = true;
+    srv->last_compact_ms = now_ms();
+    srv->compact_target = ck_cache_rev(srv->cache);
+}
+
+void ck_apiserver_tick(ck_apiserver *srv)
+{
+    uint64_t now = now_ms();
+    if (now - srv->last_tick_ms < 100) return;
+    srv->last_tick_ms = now;
+    ck_watch_tick(srv);
+    ck_bootstrap_tick(srv);
+    /* Like upstream, compact every 5 minutes up to the revision seen 5 minutes ago. */
+    if (now - srv->last_compact_ms >= COMPACT_INTERVAL_MS) {
+        ck_err *err = NULL;
+        if (srv->compact_target > srv->store->ops->compacted_rev(srv->store) &&
+            srv->store->ops->compact(srv->store, srv->compact_target, &err) < 0)
+            ck_log_warn("compaction: %s", err->message);
+        ck_err_free(err);
+        srv->compact_target = ck_cache_rev(srv->cache);
+        srv->last_compact_ms = now;
+    }
+}
+
+void ck_apiserver_shutdown(ck_apiserver *srv)
+{
+    ck_watch_shutdown(srv);
+}
+
+static int setup_pki(ck_apiserver *srv, const char *data_dir)
+{
+    cleanup_free char *pkidir = xasprintf("%s/pki", data_dir);
+    if (mkdir_p(pkidir, 0700) < 0) {
+        fprintf(stderr, "Error: cannot create %s: %s\n", pkidir, strerror(errno));
+        return -1;
+    }
+    char svcip[64] = "";
+    if (ck_service_first_ip(srv->service_cidr, svcip) < 0) {
+        fprintf(stderr, "Error: invalid --service-cluster-ip-range %s\n", srv->service_cidr);
+        return -1;
+    }
+    const char *ips[4] = {svcip, NULL, NULL, NULL};
+    int n = 1;
+    if (srv->bind_address && !streq(srv->bind_address, "0.0.0.0") && !streq(srv->bind_address, "::"))
+        ips[n++] = srv->bind_address;
+    if (srv->advertise_address) ips[n++] = srv->advertise_address;
+    ck_pki_opts o = {.dir = pkidir, .san_ips = ips};
+    ck_err *err = NULL;
+    if (ck_pki_ensure(&o, &err) < 0) {
+        fprintf(stderr, "Error: %s\n", err->message);
+        ck_err_free(err);
+        return -1;
+    }
+    static char cert[4096], key[4096], ca[4096];
+    snprintf(cert, sizeof cert, "%s/apiserver.crt", pkidir);
+    snprintf(key, sizeof key, "%s/apiserver.key", pkidir);
+    snprintf(ca, sizeof ca, "%s/ca.crt", pkidir);
+    if (!srv->tls_cert_file) srv->tls_cert_file = cert;
+    if (!srv->tls_key_file) srv->tls_key_file = key;
+    if (!srv->client_ca_file) srv->client_ca_file = ca;
+
+    const char *host = srv->bind_address;
+    if (!host || streq(host, "0.0.0.0") || streq(host, "::")) host = "127.0.0.1";
+    cleanup_free char *url = strchr(host, ':') ? xasprintf("https://[%s]:%d", host, srv->secure_port)
+                                               : xasprintf("https://%s:%d", host, srv->secure_port);
+    cleanup_free char *kc = xasprintf("%s/admin.kubeconfig", data_dir);
+    cleanup_free char *acrt = xasprintf("%s/admin.crt", pkidir);
+    cleanup_free char *akey = xasprintf("%s/admin.key", pkidir);
+    if (ck_kubeconfig_write(kc, url, "ckube", "admin", ca, acrt, akey, &err) < 0) {
+        fprintf(stderr, "Error: %s\n", err->message);
+        ck_err_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_ca(ck_apiserver *srv)
+{
+    srv->ca_pem = read_file(srv->client_ca_file, NULL);
+    if (!srv->ca_pem) {
+        fprintf(stderr, "Error: cannot read --client-ca-file %s: %s\n", srv->client_ca_file,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void defaults(ck_apiserver *srv)
+{
+    srv->secure_port = 6443;
+    srv->bind_address = "0.0.0.0";
+    srv->service_cidr = "10.0.0.0/24";
+    srv->node_port_range = "30000-32767";
+    srv->data_dir = "/var/lib/ckube";
+    srv->anonymous_auth = true;
+}
+
+int ck_cmd_server(int argc, char **argv)
+{
+    ck_apiserver srv = {0};
+    defaults(&srv);
+    bool disable_agent = false;
+    int v = 0;
+    const ck_flag flags[] = {
+        {"data-dir", CK_FLAG_STRING, &srv.data_dir, "Folder to hold state (default /var/lib/ckube)"},
+        {"secure-port", CK_FLAG_INT, &srv.secure_port, "The port on which to serve HTTPS (default 6443)"},
+        {"bind-address", CK_FLAG_STRING, &srv.bind_address, "The IP address on which to listen (default 0.0.0.0)"},
+        {"advertise-address", CK_FLAG_STRING, &srv.advertise_address, "The IP address on which to advertise the apiserver to members of the cluster"},
+        {"service-cluster-ip-range", CK_FLAG_STRING, &srv.service_cidr, "A CIDR notation IP range from which to assign service cluster IPs (default 10.0.0.0/24)"},
+        {"service-node-port-range", CK_FLAG_STRING, &srv.node_port_range, "A port range to reserve for services with NodePort visibility (default 30000-32767)"},
+        {"disable-agent", CK_FLAG_BOOL, &disable_agent, "Do not run the node agent (kubelet, proxy) in this process"},
+        {"v", CK_FLAG_INT, &v, "Log level verbosity"},
+    };
+    const ck_command_spec spec = {"ckube server", "[flags]",
+                                  "Run a ckube server: the Kubernetes API server on the embedded "
+                                  "SQLite store, with its PKI and admin kubeconfig.",
+                                  flags, ARRAY_SIZE(flags)};
+    int rc = ck_flags_parse(&spec, argc, argv, NULL, NULL);
+    if (rc) return rc > 0 ? 0 : 1;
+    ck_log_verbosity = v;
+    if (!disable_agent) ck_log_info("server: the node agent is not implemented yet; running the control plane only");
+    if (mkdir_p(srv.data_dir, 0700) < 0) {
+        fprintf(stderr, "Error: cannot create %s: %s\n", srv.data_dir, strerror(errno));
+        return 1;
+    }
+    if (setup_pki(&srv, srv.data_dir) < 0 || load_ca(&srv) < 0) return 1;
+    return start(&srv);
+}
+
+int ck_cmd_apiserver(int argc, char **argv)
+{
+    ck_apiserver srv = {0};
+    defaults(&srv);
+    int v = 0;
+    bool b = false;
+    const char *s = NULL;
+    const ck_flag flags[] = {
+        {"secure-port", CK_FLAG_INT, &srv.secure_port, "The port on which to serve HTTPS (default 6443)"},
+        {"bind-address", CK_FLAG_STRING, &srv.bind_address, "The IP address on which to listen (default 0.0.0.0)"},
+        {"advertise-address", CK_FLAG_STRING, &srv.advertise_address, "The IP address on which to advertise the apiserver to members of the cluster"},
+        {"service-cluster-ip-range", CK_FLAG_STRING, &srv.service_cidr, "A CIDR notation IP range from which to assign service cluster IPs (default 10.0.0.0/24)"},
+        {"service-node-port-range", CK_FLAG_STRING, &srv.node_port_range, "A port range to reserve for services with NodePort visibility (default 30000-32767)"},
+        {"tls-cert-file", CK_FLAG_STRING, &srv.tls_cert_file, "File containing the default x509 certificate for HTTPS"},
+        {"tls-private-key-file", CK_FLAG_STRING, &srv.tls_key_file, "File containing the default x509 private key matching --tls-cert-file"},
+        {"client-ca-file", CK_FLAG_STRING, &srv.client_ca_file, "Client certificates signed by this CA are authenticated (user = CN, groups = O)"},
+        {"data-dir", CK_FLAG_STRING, &srv.data_dir, "Folder of the embedded SQLite store and generated PKI when --etcd-servers is not set (ckube; default /var/lib/ckube)"},
+        {"v", CK_FLAG_INT, &v, "Log level verbosity"},
+        {"logtostderr", CK_FLAG_BOOL, &b, "Log to standard error (always, in ckube)"},
+        {"allow-privileged", CK_FLAG_BOOL, &b, "If true, allow privileged containers (enforced by the kubelet)"},
+        {"etcd-servers", CK_FLAG_STRING, &s, "List of etcd servers to connect with", true},
+        {"etcd-cafile", CK_FLAG_STRING, &s, "SSL Certificate Authority file used to secure etcd communication", true},
+        {"etcd-certfile", CK_FLAG_STRING, &s, "SSL certification file used to secure etcd communication", true},
+        {"etcd-keyfile", CK_FLAG_STRING, &s, "SSL key file used to secure etcd communication", true},
+        {"token-auth-file", CK_FLAG_STRING, &s, "Bearer tokens file (token,user,uid,\"group1,group2\")", true},
+        {"authorization-mode", CK_FLAG_STRING, &s, "Ordered list of plug-ins to do authorization", true},
+        {"enable-admission-plugins", CK_FLAG_STRING, &s, "Admission plugins to enable", true},
+        {"enable-bootstrap-token-auth", CK_FLAG_BOOL, &b, "Enable bootstrap tokens in kube-system", true},
+        {"service-account-key-file", CK_FLAG_STRING, &s, "Key to verify service account tokens", true},
+        {"kubelet-client-certificate", CK_FLAG_STRING, &s, "Client certificate for kubelet connections", true},
+        {"kubelet-client-key", CK_FLAG_STRING, &s, "Client key for kubelet connections", true},
+        {"log-dir", CK_FLAG_STRING, &s, "If non-empty, write log files in this directory", true},
+        {"audit-log-path", CK_FLAG_STRING, &s, "Audit log file", true},
+        {"audit-log-maxage", CK_FLAG_INT, &v, "Days to retain audit logs", true},
+        {"audit-log-maxbackup", CK_FLAG_INT, &v, "Audit log files to retain", true},
+        {"audit-log-maxsize", CK_FLAG_INT, &v, "Audit log size in MB before rotation", true},
+    };
+    const ck_command_spec spec = {"ckube apiserver", "[flags]",
+                                  "The Kubernetes API server: validates and configures data for "
+                                  "the api objects, with the upstream flags.",
+                                  flags, ARRAY_SIZE(flags)};
+    int rc = ck_flags_parse(&spec, argc, argv, NULL, NULL);
+    if (rc) return rc > 0 ? 0 : 1;
+    ck_log_verbosity = v;
+    if (!srv.tls_cert_file != !srv.tls_key_file) {
+        fprintf(stderr, "Error: --tls-cert-file and --tls-private-key-file must be given together\n");
+        return 1;
+    }
+    if (mkdir_p(srv.data_dir, 0700) < 0) {
+        fprintf(stderr, "Error: cannot create %s: %s\n", srv.data_dir, strerror(errno));
+        return 1;
+    }
+    /* Without serving certs, generate the cluster PKI like `ckube server` does. */
+    if ((!srv.tls_cert_file || !srv.client_ca_file) && setup_pki(&srv, srv.data_dir) < 0) return 1;
+    if (load_ca(&srv) < 0) return 1;
+    return start(&srv);
+}
+
+int ck_cmd_kubectl(int argc, char **argv)
+{
+    const char *kc = getenv("KUBECONFIG");
+    char *own = NULL;
+    if (!kc || !*kc) {
+        const char *dir = getenv("CKUBE_DATA_DIR");
+        own = xasprintf("%s/admin.kubeconfig", dir && *dir ? dir : "/var/lib/ckube");
+        if (access(own, R_OK) != 0) {
+            fprintf(stderr, "Error: %s: %s (is `ckube server` running? set CKUBE_DATA_DIR or KUBECONFIG)\n",
+                    own, strerror(errno));
+            free(own);
+            return 1;
+        }
+        setenv("KUBECONFIG", own, 1);
+    }
+    const char *bin = access("/usr/bin/kubectl", X_OK) == 0 ? "/usr/bin/kubectl" : "kubectl";
+    char **args = xcalloc((size_t)argc + 1, sizeof(char *));
+    args[0] = (char *)"kubectl";
+    for (int i = 1; i < argc; i++) args[i] = argv[i];
+    execvp(bin, args);
+    fprintf(stderr, "Error: cannot run kubectl: %s\n", strerror(errno));
+    free(args);
+    free(own);
+    return 127;
+}

@@ -1,0 +1,59 @@
+/* The API server process: configuration, state shared by the handlers, and the
+ * `ckube server` / `ckube apiserver` / `ckube kubectl` commands. */
+#ifndef CK_SERVER_H
+#define CK_SERVER_H
+
+#include <h2o.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "apiserver/http.h"
+#include "lib/err.h"
+#include "storage/storage.h"
+
+typedef struct ck_cache ck_cache;
+typedef struct ck_ipalloc ck_ipalloc;
+
+struct ck_apiserver {
+    /* configuration (flags) */
+    const char *data_dir;
+    int secure_port;
+    const char *bind_address;
+    const char *advertise_address;
+    const char *service_cidr;
+    const char *node_port_range;
+    const char *tls_cert_file;
+    const char *tls_key_file;
+    const char *client_ca_file;
+    bool anonymous_auth;
+
+    /* state */
+    ck_store *store;
+    ck_cache *cache;
+    ck_ipalloc *alloc; /* ClusterIP and NodePort allocators */
+    char *ca_pem;      /* cluster CA (for kube-root-ca.crt) */
+    SSL_CTX *ssl_ctx;
+    h2o_globalconf_t h2o_config;
+    h2o_context_t h2o_ctx;
+    h2o_evloop_t *loop;
+    uint64_t last_tick_ms, last_compact_ms;
+    int64_t compact_target;
+    bool ready;
+};
+
+/* Authenticates a request from its TLS client certificate (user = CN, groups = O).
+ * Returns 0 with *user filled, or -1 for an anonymous request. */
+int ck_authenticate(ck_apiserver *srv, h2o_socket_t *sock, h2o_req_t *req, ck_user *user);
+void ck_user_clear(ck_user *u);
+
+/* Hooks the HTTP loop calls: once when serving starts, about every 100 ms, at exit. */
+void ck_apiserver_loop_started(ck_apiserver *srv);
+void ck_apiserver_tick(ck_apiserver *srv);
+void ck_apiserver_shutdown(ck_apiserver *srv);
+
+/* Commands. */
+int ck_cmd_server(int argc, char **argv);
+int ck_cmd_apiserver(int argc, char **argv);
+int ck_cmd_kubectl(int argc, char **argv);
+
+#endif

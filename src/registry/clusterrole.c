@@ -1,0 +1,8 @@
+/* clusterroles (rbac.authorization.k8s.io/v1): strategy, defaults, validation and table columns. */
+#include "registry/kinds.h"
+
+const ck_rtype_def ck_reg_clusterrole = {
+    .group = "rbac.authorization.k8s.io",
+    .version = "v1",
+    .plural = "clusterroles",
+};

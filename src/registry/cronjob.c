@@ -1,0 +1,8 @@
+/* cronjobs (batch/v1): strategy, defaults, validation and table columns. */
+#include "registry/kinds.h"
+
+const ck_rtype_def ck_reg_cronjob = {
+    .group = "batch",
+    .version = "v1",
+    .plural = "cronjobs",
+};

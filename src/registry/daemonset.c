@@ -1,0 +1,8 @@
+/* daemonsets (apps/v1): strategy, defaults, validation and table columns. */
+#include "registry/kinds.h"
+
+const ck_rtype_def ck_reg_daemonset = {
+    .group = "apps",
+    .version = "v1",
+    .plural = "daemonsets",
+};

@@ -1,0 +1,8 @@
+/* namespaces (/v1): strategy, defaults, validation and table columns. */
+#include "registry/kinds.h"
+
+const ck_rtype_def ck_reg_namespace = {
+    .group = "",
+    .version = "v1",
+    .plural = "namespaces",
+};

@@ -1,0 +1,8 @@
+/* poddisruptionbudgets (policy/v1): strategy, defaults, validation and table columns. */
+#include "registry/kinds.h"
+
+const ck_rtype_def ck_reg_pdb = {
+    .group = "policy",
+    .version = "v1",
+    .plural = "poddisruptionbudgets",
+};

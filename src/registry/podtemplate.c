@@ -1,0 +1,8 @@
+/* podtemplates (/v1): strategy, defaults, validation and table columns. */
+#include "registry/kinds.h"
+
+const ck_rtype_def ck_reg_podtemplate = {
+    .group = "",
+    .version = "v1",
+    .plural = "podtemplates",
+};

@@ -1,0 +1,8 @@
+/* serviceaccounts (/v1): strategy, defaults, validation and table columns. */
+#include "registry/kinds.h"
+
+const ck_rtype_def ck_reg_serviceaccount = {
+    .group = "",
+    .version = "v1",
+    .plural = "serviceaccounts",
+};

@@ -1,0 +1,8 @@
+/* storageclasses (storage.k8s.io/v1): strategy, defaults, validation and table columns. */
+#include "registry/kinds.h"
+
+const ck_rtype_def ck_reg_storageclass = {
+    .group = "storage.k8s.io",
+    .version = "v1",
+    .plural = "storageclasses",
+};
