@@ -3,7 +3,8 @@
 
 CC      ?= cc
 PKGS    := openssl sqlite3 jansson yaml-0.1 libh2o-evloop
-WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wno-missing-field-initializers
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wno-missing-field-initializers \
+           -Wno-format-truncation
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -Isrc $(WARN) $(CFLAGS) \
              $(shell pkg-config --cflags $(PKGS)) -MMD -MP

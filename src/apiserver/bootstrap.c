@@ -2,6 +2,8 @@
 #include "apiserver/bootstrap.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <stdio.h>
 
 #include "apiserver/cache.h"
@@ -51,6 +53,31 @@ static int ensure_namespace(ck_apiserver *srv, const char *name, ck_err **err)
                   err);
 }
 
+static bool usable(const char *a)
+{
+    return a && *a && !streq(a, "0.0.0.0") && !streq(a, "::") && !has_prefix(a, "127.") &&
+           !streq(a, "::1");
+}
+
+/* The address in the `kubernetes` Endpoints: --advertise-address, else the bind address,
+ * else the first non-loopback IPv4 address of this host (as upstream resolves it). */
+static const char *advertise_address(ck_apiserver *srv, char buf[64])
+{
+    if (usable(srv->advertise_address)) return srv->advertise_address;
+    if (usable(srv->bind_address)) return srv->bind_address;
+    struct ifaddrs *ifs;
+    if (getifaddrs(&ifs) < 0) return NULL;
+    const char *out = NULL;
+    for (struct ifaddrs *i = ifs; i && !out; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+            !(i->ifa_flags & IFF_UP))
+            continue;
+        if (inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, 64)) out = buf;
+    }
+    freeifaddrs(ifs);
+    return out;
+}
+
 int ck_bootstrap(ck_apiserver *srv, ck_err **err)
 {
     static const char *const system_ns[] = {"default", "kube-system", "kube-public",
@@ -68,9 +95,14 @@ int ck_bootstrap(ck_apiserver *srv, ck_err **err)
         "clusterIP", ip, "clusterIPs", ip, "ports", "name", "https", "port", 443, "protocol",
         "TCP", "targetPort", srv->secure_port, "sessionAffinity", "None", "type", "ClusterIP");
     if (ensure(srv, "", "services", "default", svc, err) < 0) return -1;
-    const char *addr = srv->advertise_address;
-    if (!addr && srv->bind_address && !streq(srv->bind_address, "0.0.0.0")) addr = srv->bind_address;
-    if (!addr) addr = "127.0.0.1";
+    char found[64];
+    const char *addr = advertise_address(srv, found);
+    if (!addr) {
+        ck_log_warn("bootstrap: no non-loopback address to advertise; the kubernetes Endpoints "
+                    "are not written (use --advertise-address)");
+        ck_bootstrap_tick(srv);
+        return 0;
+    }
     json_t *ep = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:[{s:[{s:s}], s:[{s:s, s:i, "
                            "s:s}]}]}",
                            "apiVersion", "v1", "kind", "Endpoints", "metadata", "name",

@@ -240,6 +240,12 @@ void ck_rest_watch(ck_request *r, ck_reqinfo *ri)
         }
     }
     w->listen_id = ck_cache_listen(r->srv->cache, on_event, w);
+    if (w->plen == 0) {
+        /* Send the response headers now: clients treat the watch as started then. */
+        w->sending = true;
+        h2o_send(w->req, NULL, 0, H2O_SEND_STATE_IN_PROGRESS);
+        return;
+    }
     flush(w);
 }
 

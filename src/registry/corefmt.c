@@ -1,5 +1,5 @@
-/* Table cell helpers shared by the core printers; see printers.h. */
-#include "registry/printers.h"
+/* Table cell helpers shared by the core printers; see corefmt.h. */
+#include "registry/corefmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-char *ck_format_labels(const json_t *labels)
+char *ck_fmt_labels(const json_t *labels)
 {
     size_t n = json_object_size(labels);
     if (!n) return xstrdup("<none>");
@@ -36,7 +36,7 @@ char *ck_format_labels(const json_t *labels)
     return out;
 }
 
-void ck_cells_containers(const json_t *containers, json_t *cells)
+void ck_fmt_containers(const json_t *containers, json_t *cells)
 {
     size_t ln = 1, li = 1, i;
     json_t *c;
@@ -57,33 +57,33 @@ void ck_cells_containers(const json_t *containers, json_t *cells)
         strcat(names, n ? n : "");
         strcat(images, im ? im : "");
     }
-    ck_cell_take(cells, names);
-    ck_cell_take(cells, images);
+    ck_row_take(cells, names);
+    ck_row_take(cells, images);
 }
 
-void ck_cell_str(json_t *cells, const char *s)
+void ck_row_str(json_t *cells, const char *s)
 {
     json_array_append_new(cells, json_string(s ? s : ""));
 }
 
-void ck_cell_take(json_t *cells, char *s)
+void ck_row_take(json_t *cells, char *s)
 {
-    ck_cell_str(cells, s);
+    ck_row_str(cells, s);
     free(s);
 }
 
-void ck_cell_name(const json_t *obj, json_t *cells)
+void ck_row_name(const json_t *obj, json_t *cells)
 {
-    ck_cell_str(cells, ck_obj_str(obj, "metadata.name"));
+    ck_row_str(cells, ck_obj_str(obj, "metadata.name"));
 }
 
-void ck_cell_age(const json_t *obj, json_t *cells)
+void ck_row_age(const json_t *obj, json_t *cells)
 {
     const char *ts = ck_obj_str(obj, "metadata.creationTimestamp");
     json_array_append_new(cells, ts ? json_string(ts) : json_null());
 }
 
-bool ck_seconds_since(const char *ts, int64_t *out)
+bool ck_fmt_seconds_since(const char *ts, int64_t *out)
 {
     struct tm tm = {0};
     if (!ts) return false;
@@ -94,7 +94,7 @@ bool ck_seconds_since(const char *ts, int64_t *out)
     return true;
 }
 
-char *ck_human_duration(int64_t s)
+char *ck_fmt_duration(int64_t s)
 {
     if (s < -1) return xstrdup("<invalid>");
     if (s < 0) return xstrdup("0s");
