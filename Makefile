@@ -72,7 +72,7 @@ run:
 bench:
 	@scripts/deps.sh build bench
 	@$(MAKE) --no-print-directory bin/ckube
-	@bench/apiserver/run.sh bin/ckube
+	@CC="$(CC)" WARN="$(WARN)" bench/apiserver/run.sh bin/ckube
 
 fuzz:
 	@scripts/deps.sh build fuzz

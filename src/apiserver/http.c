@@ -59,6 +59,21 @@ void ck_send_json(ck_request *r, int status, json_t *v)
     json_decref(v);
 }
 
+void ck_add_warning(ck_request *r, const char *text)
+{
+    char *v = xmalloc(2 * strlen(text) + 16), *o = v;
+    o += sprintf(o, "299 - \"");
+    for (const char *c = text; *c; c++) {
+        if (*c == '"' || *c == '\\') *o++ = '\\';
+        *o++ = *c;
+    }
+    strcpy(o, "\"");
+    h2o_iovec_t hv = h2o_strdup(&r->h2o->pool, v, strlen(v));
+    h2o_add_header_by_str(&r->h2o->pool, &r->h2o->res.headers, H2O_STRLIT("warning"), 0, NULL,
+                          hv.base, hv.len);
+    free(v);
+}
+
 json_t *ck_status_json(const ck_err *err)
 {
     json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s?, s:i}", "kind", "Status",

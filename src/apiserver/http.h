@@ -52,6 +52,8 @@ void ck_send_err(ck_request *r, const ck_err *err);
 /* Builds and sends a Status error in one call. */
 void ck_send_status(ck_request *r, int code, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Adds a `Warning: 299 - "text"` response header (text is quoted and escaped). */
+void ck_add_warning(ck_request *r, const char *text);
 /* The Status object for an error (new reference). */
 json_t *ck_status_json(const ck_err *err);
 

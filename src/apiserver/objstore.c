@@ -326,23 +326,19 @@ int ck_objstore_update(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_
 
     char now[32];
     rfc3339_now(now);
-    /* A no-op update writes nothing (managedFields timestamps aside, as upstream). */
+    /* managedFields first: a manager entry only changes when fields do, so a no-op update
+     * (managedFields included, as upstream) writes nothing. */
     json_object_set(meta, "resourceVersion", json_object_get(oldmeta, "resourceVersion"));
-    json_t *probe = json_deep_copy(obj);
-    json_object_set(meta_of(probe), "managedFields", json_object_get(oldmeta, "managedFields"));
-    if (!json_object_get(oldmeta, "managedFields")) json_object_del(meta_of(probe), "managedFields");
-    bool same = json_equal(probe, olddoc);
-    json_decref(probe);
-    if (same) {
+    ck_managed_fields_update(obj, olddoc, o ? o->field_manager : NULL,
+                             o && o->operation ? o->operation : "Update", rt->api_version, sub,
+                             now);
+    if (json_equal(obj, olddoc)) {
         out->json = xstrndup(old->json, old->len);
         out->len = old->len;
         out->unchanged = true;
         r = 0;
         goto done;
     }
-    ck_managed_fields_update(obj, olddoc, o ? o->field_manager : NULL,
-                             o && o->operation ? o->operation : "Update", rt->api_version, sub,
-                             now);
     ck_strategy_ctx sctx = {.srv = srv, .dry_run = o && o->dry_run};
     if (rt->def->before_update && rt->def->before_update(&sctx, obj, olddoc, err) < 0) goto done;
 

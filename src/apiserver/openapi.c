@@ -51,7 +51,8 @@ static void doc_set(oa_doc *d, json_t *v)
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0;
     if (!EVP_Digest(d->body, d->len, md, &mdlen, EVP_sha512(), NULL)) abort();
-    for (unsigned i = 0; i < mdlen && i < 64; i++) sprintf(d->hash + 2 * i, "%02X", md[i]);
+    for (unsigned i = 0; i < mdlen && i < 64; i++)
+        sprintf(d->hash + 2 * i, "%02X", md[i]);
 }
 
 /* The served group/versions, in registry order. */
@@ -85,8 +86,7 @@ static json_t *security(void)
 static json_t *bearer_scheme(void)
 {
     return json_pack("{s:{s:s, s:s, s:s, s:s}}", "BearerToken", "type", "apiKey", "name",
-                     "authorization", "in", "header", "description",
-                     "Bearer Token authentication");
+                     "authorization", "in", "header", "description", "Bearer Token authentication");
 }
 
 static json_t *build_v3(const ck_oa_gv *gv)
@@ -117,8 +117,10 @@ static void ensure_v3(void)
         oa_doc *d = &oa_v3[i];
         d->key = *gv->group ? xasprintf("apis/%s/%s", gv->group, gv->version)
                             : xasprintf("api/%s", gv->version);
+        double t = mono_ms();
         doc_set(d, build_v3(gv));
         total += d->len;
+        ck_log_v(2, "openapi: %s: %zu bytes in %.1f ms", d->key, d->len, mono_ms() - t);
         char *url = xasprintf("/openapi/v3/%s?hash=%s", d->key, d->hash);
         json_object_set_new(paths, d->key, json_pack("{s:s}", "serverRelativeURL", url));
         free(url);
@@ -143,8 +145,7 @@ static void ensure_v2(void)
                               "definitions", schemas_of(&c, used), "securityDefinitions",
                               bearer_scheme(), "security", security()));
     free(used);
-    ck_log_info("openapi: built the v2 document (%zu bytes) in %.1f ms", oa_v2.len,
-                mono_ms() - t0);
+    ck_log_info("openapi: built the v2 document (%zu bytes) in %.1f ms", oa_v2.len, mono_ms() - t0);
 }
 
 /* True if the Accept header admits JSON: absent, application/json, application/... or any. */
@@ -152,10 +153,12 @@ static bool accepts_json(const char *accept)
 {
     if (!accept || !*accept) return true;
     for (const char *p = accept; *p;) {
-        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
         const char *end = p + strcspn(p, ",;");
         size_t n = (size_t)(end - p);
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
         if ((n == 16 && strncasecmp(p, "application/json", n) == 0) ||
             (n == 13 && strncasecmp(p, "application/*", n) == 0) ||
             (n == 3 && strncmp(p, "*/*", n) == 0))
@@ -168,8 +171,8 @@ static bool accepts_json(const char *accept)
 static void add_header(ck_request *r, const char *name, const char *value)
 {
     h2o_iovec_t v = h2o_strdup(&r->h2o->pool, value, strlen(value));
-    h2o_add_header_by_str(&r->h2o->pool, &r->h2o->res.headers, name, strlen(name), 0, NULL,
-                          v.base, v.len);
+    h2o_add_header_by_str(&r->h2o->pool, &r->h2o->res.headers, name, strlen(name), 0, NULL, v.base,
+                          v.len);
 }
 
 /* Sends a cached document with its ETag, or 304 when the client has it. */

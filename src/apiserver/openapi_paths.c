@@ -26,39 +26,78 @@ typedef struct op_spec {
     bool collection;   /* deletecollection: "deleteAppsV1CollectionNamespacedDeployment" */
 } op_spec;
 
-static const char *const LIST_PARAMS[] = {
-    "allowWatchBookmarks", "continue",        "fieldSelector", "labelSelector",
-    "limit",               "resourceVersion", "resourceVersionMatch",
-    "sendInitialEvents",   "timeoutSeconds",  "watch",         NULL};
+static const char *const LIST_PARAMS[] = {"allowWatchBookmarks",
+                                          "continue",
+                                          "fieldSelector",
+                                          "labelSelector",
+                                          "limit",
+                                          "resourceVersion",
+                                          "resourceVersionMatch",
+                                          "sendInitialEvents",
+                                          "timeoutSeconds",
+                                          "watch",
+                                          NULL};
 static const char *const WRITE_PARAMS[] = {"dryRun", "fieldManager", "fieldValidation", NULL};
 static const char *const PATCH_PARAMS[] = {"dryRun", "fieldManager", "fieldValidation", "force",
                                            NULL};
 static const char *const DELETE_PARAMS[] = {
-    "dryRun", "gracePeriodSeconds", "ignoreStoreReadErrorWithClusterBreakingPotential",
-    "orphanDependents", "propagationPolicy", NULL};
-static const char *const DELETECOLL_PARAMS[] = {
-    "continue",          "dryRun",
-    "fieldSelector",     "gracePeriodSeconds",
-    "ignoreStoreReadErrorWithClusterBreakingPotential",
-    "labelSelector",     "limit",
-    "orphanDependents",  "propagationPolicy",
-    "resourceVersion",   "resourceVersionMatch",
-    "sendInitialEvents", "timeoutSeconds",
-    NULL};
+    "dryRun",           "gracePeriodSeconds", "ignoreStoreReadErrorWithClusterBreakingPotential",
+    "orphanDependents", "propagationPolicy",  NULL};
+static const char *const DELETECOLL_PARAMS[] = {"continue",
+                                                "dryRun",
+                                                "fieldSelector",
+                                                "gracePeriodSeconds",
+                                                "ignoreStoreReadErrorWithClusterBreakingPotential",
+                                                "labelSelector",
+                                                "limit",
+                                                "orphanDependents",
+                                                "propagationPolicy",
+                                                "resourceVersion",
+                                                "resourceVersionMatch",
+                                                "sendInitialEvents",
+                                                "timeoutSeconds",
+                                                NULL};
 
-static const op_spec OP_LIST = {"get", "list", "list", LIST_PARAMS, BODY_NONE, RESP_LIST, "200",
-                                false};
-static const op_spec OP_CREATE = {"post",      "post",      "create",     WRITE_PARAMS,
-                                  BODY_OBJECT, RESP_OBJECT, "200,201,202", false};
-static const op_spec OP_DELETECOLL = {"delete",    "deletecollection", "delete", DELETECOLL_PARAMS,
-                                      BODY_DELETE, RESP_STATUS,        "200",    true};
-static const op_spec OP_READ = {"get", "get", "read", NULL, BODY_NONE, RESP_OBJECT, "200", false};
-static const op_spec OP_REPLACE = {"put",       "put",       "replace", WRITE_PARAMS,
-                                   BODY_OBJECT, RESP_OBJECT, "200,201", false};
-static const op_spec OP_PATCH = {"patch",    "patch",     "patch",   PATCH_PARAMS,
-                                 BODY_PATCH, RESP_OBJECT, "200,201", false};
-static const op_spec OP_DELETE = {"delete",    "delete",    "delete", DELETE_PARAMS,
-                                  BODY_DELETE, RESP_STATUS, "200,202", false};
+static const op_spec OP_LIST = {.method = "get",
+                                .action = "list",
+                                .verb = "list",
+                                .params = LIST_PARAMS,
+                                .resp = RESP_LIST,
+                                .codes = "200"};
+static const op_spec OP_CREATE = {.method = "post",
+                                  .action = "post",
+                                  .verb = "create",
+                                  .params = WRITE_PARAMS,
+                                  .body = BODY_OBJECT,
+                                  .codes = "200,201,202"};
+static const op_spec OP_DELETECOLL = {.method = "delete",
+                                      .action = "deletecollection",
+                                      .verb = "delete",
+                                      .params = DELETECOLL_PARAMS,
+                                      .body = BODY_DELETE,
+                                      .resp = RESP_STATUS,
+                                      .codes = "200",
+                                      .collection = true};
+static const op_spec OP_READ = {.method = "get", .action = "get", .verb = "read", .codes = "200"};
+static const op_spec OP_REPLACE = {.method = "put",
+                                   .action = "put",
+                                   .verb = "replace",
+                                   .params = WRITE_PARAMS,
+                                   .body = BODY_OBJECT,
+                                   .codes = "200,201"};
+static const op_spec OP_PATCH = {.method = "patch",
+                                 .action = "patch",
+                                 .verb = "patch",
+                                 .params = PATCH_PARAMS,
+                                 .body = BODY_PATCH,
+                                 .codes = "200,201"};
+static const op_spec OP_DELETE = {.method = "delete",
+                                  .action = "delete",
+                                  .verb = "delete",
+                                  .params = DELETE_PARAMS,
+                                  .body = BODY_DELETE,
+                                  .resp = RESP_STATUS,
+                                  .codes = "200,202"};
 
 static const char *const PATCH_TYPES[] = {
     "application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
@@ -81,9 +120,11 @@ typedef struct family {
 static const char *param_type(const char *name)
 {
     static const char *const ints[] = {"gracePeriodSeconds", "limit", "timeoutSeconds"};
-    static const char *const bools[] = {"allowWatchBookmarks", "force",
+    static const char *const bools[] = {"allowWatchBookmarks",
+                                        "force",
                                         "ignoreStoreReadErrorWithClusterBreakingPotential",
-                                        "orphanDependents",    "sendInitialEvents",
+                                        "orphanDependents",
+                                        "sendInitialEvents",
                                         "watch"};
     for (size_t i = 0; i < ARRAY_SIZE(ints); i++)
         if (streq(name, ints[i])) return "integer";
@@ -96,11 +137,11 @@ static json_t *param(const ck_oa_ctx *c, const char *name, const char *in)
 {
     json_t *p = json_pack("{s:s, s:s}", "name", name, "in", in);
     if (c->v3)
-        json_object_set_new(p, "schema", json_pack("{s:s, s:b}", "type", param_type(name),
-                                                   "uniqueItems", true));
+        json_object_set_new(p, "schema",
+                            json_pack("{s:s, s:b}", "type", param_type(name), "uniqueItems", true));
     else
-        json_object_update_new(p, json_pack("{s:s, s:b}", "type", param_type(name),
-                                            "uniqueItems", true));
+        json_object_update_new(
+            p, json_pack("{s:s, s:b}", "type", param_type(name), "uniqueItems", true));
     if (streq(in, "path")) json_object_set_new(p, "required", json_true());
     return p;
 }
@@ -108,7 +149,8 @@ static json_t *param(const ck_oa_ctx *c, const char *name, const char *in)
 static json_t *str_array(const char *const *v)
 {
     json_t *a = json_array();
-    for (; *v; v++) json_array_append_new(a, json_string(*v));
+    for (; *v; v++)
+        json_array_append_new(a, json_string(*v));
     return a;
 }
 
@@ -159,8 +201,8 @@ static void add_op(const family *f, json_t *paths, const char *path, const op_sp
         json_object_set_new(item, "parameters", params);
         json_object_set_new(paths, path, item);
     }
-    char *id = xasprintf("%s%s%s%s", o->verb, f->opgv, o->collection ? "Collection" : "",
-                         id_suffix);
+    char *id =
+        xasprintf("%s%s%s%s", o->verb, f->opgv, o->collection ? "Collection" : "", id_suffix);
     json_t *op = json_pack("{s:[s], s:s}", "tags", f->tag, "operationId", id);
     free(id);
     json_t *params = json_array();
@@ -192,8 +234,9 @@ static void add_op(const family *f, json_t *paths, const char *path, const op_sp
         json_object_set_new(op, "produces",
                             str_array(o->resp == RESP_LIST ? LIST_TYPES : OBJECT_TYPES));
     }
-    int resp = o->resp == RESP_LIST ? f->list_def : o->resp == RESP_STATUS ? f->status_def
-                                                                           : f->obj_def;
+    int resp = o->resp == RESP_LIST     ? f->list_def
+               : o->resp == RESP_STATUS ? f->status_def
+                                        : f->obj_def;
     json_object_set_new(op, "responses", responses(f, o, resp));
     json_object_set_new(op, "x-kubernetes-action", json_string(o->action));
     json_object_set_new(op, "x-kubernetes-group-version-kind",
@@ -282,8 +325,9 @@ static void resource_paths(family *f, json_t *paths, const ck_rtype *rt, uint8_t
     const ck_resource *res = rt->res;
     const char *g = rt->def->group, *v = rt->def->version;
     char *prefix = *g ? xasprintf("/apis/%s/%s", g, v) : xasprintf("/api/%s", v);
-    char *coll = res->namespaced ? xasprintf("%s/namespaces/{namespace}/%s", prefix, rt->def->plural)
-                                 : xasprintf("%s/%s", prefix, rt->def->plural);
+    char *coll = res->namespaced
+                     ? xasprintf("%s/namespaces/{namespace}/%s", prefix, rt->def->plural)
+                     : xasprintf("%s/%s", prefix, rt->def->plural);
     char *item = xasprintf("%s/{name}", coll);
     char *suffix = xasprintf("%s%s", res->namespaced ? "Namespaced" : "", res->kind);
     f->obj_def = res->def;
@@ -295,7 +339,7 @@ static void resource_paths(family *f, json_t *paths, const ck_rtype *rt, uint8_t
     ck_oa_mark(used, f->list_def);
 
     const char *verbs = res->verbs;
-    if (ck_csv_has(verbs, "list")) {
+    if (ck_csv_has(verbs, "list") && f->list_def >= 0) {
         add_op(f, paths, coll, &OP_LIST, suffix);
         if (res->namespaced) {
             char *all = xasprintf("%s/%s", prefix, rt->def->plural);
@@ -338,12 +382,13 @@ void ck_oa_add_paths(const ck_oa_ctx *c, json_t *paths, const char *group, const
     ck_oa_mark(used, resources_def);
 
     /* The resource list at the version root ("get available resources"). */
-    char *root = *group ? xasprintf("/apis/%s/%s/", group, version) : xasprintf("/api/%s/", version);
+    char *root =
+        *group ? xasprintf("/apis/%s/%s/", group, version) : xasprintf("/api/%s/", version);
     char *id = xasprintf("get%sAPIResources", f.opgv);
-    json_t *resp = c->v3 ? json_pack("{s:s, s:o}", "description", "OK", "content",
-                                     content(c, resources_def, OBJECT_TYPES))
-                         : json_pack("{s:s, s:o}", "description", "OK", "schema",
-                                     ck_oa_ref(c, resources_def));
+    json_t *resp =
+        c->v3 ? json_pack("{s:s, s:o}", "description", "OK", "content",
+                          content(c, resources_def, OBJECT_TYPES))
+              : json_pack("{s:s, s:o}", "description", "OK", "schema", ck_oa_ref(c, resources_def));
     json_t *get = json_pack("{s:[s], s:s, s:{s:o, s:{s:s}}}", "tags", f.tag, "operationId", id,
                             "responses", "200", resp, "401", "description", "Unauthorized");
     if (!c->v3) {

@@ -37,8 +37,8 @@ static const char *type_name(uint8_t t)
 json_t *ck_oa_ref(const ck_oa_ctx *c, int idx)
 {
     const ck_def *d = ck_schema_def(idx);
-    char *ref = xasprintf("%s%s", c->v3 ? "#/components/schemas/" : "#/definitions/",
-                          d ? d->name : "");
+    char *ref =
+        xasprintf("%s%s", c->v3 ? "#/components/schemas/" : "#/definitions/", d ? d->name : "");
     json_t *o = json_pack("{s:s}", "$ref", ref);
     free(ref);
     return o;
@@ -109,8 +109,8 @@ static json_t *field_schema(const ck_oa_ctx *c, const ck_field *f)
 /* Adds {"group","kind","version"} to the array a. */
 static void add_gvk(json_t *a, const char *group, const char *version, const char *kind)
 {
-    json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "group", group, "kind", kind, "version",
-                                       version));
+    json_array_append_new(
+        a, json_pack("{s:s, s:s, s:s}", "group", group, "kind", kind, "version", version));
 }
 
 /* Main (non-subresource) resource entry whose kind is definition idx. */
@@ -172,8 +172,8 @@ bool ck_oa_def_gvk(int idx, const char **group, const char **version, char *kind
         snprintf(kind, kn, "%s", ck_schema_resources[i].kind);
         return true;
     }
-    static const char *const core_meta[] = {"Status", "APIResourceList", "APIGroup",
-                                            "APIGroupList", "APIVersions"};
+    static const char *const core_meta[] = {"Status", "APIResourceList", "APIGroup", "APIGroupList",
+                                            "APIVersions"};
     for (size_t i = 0; i < ARRAY_SIZE(core_meta); i++) {
         if (has_prefix(d->name, META) && streq(d->name + strlen(META), core_meta[i])) {
             *group = "";
@@ -210,8 +210,8 @@ json_t *ck_oa_def_schema(const ck_oa_ctx *c, int idx)
     const ck_def *d = ck_schema_def(idx);
     json_t *s;
     if (streq(d->name, INT_OR_STRING)) {
-        s = c->v3 ? json_pack("{s:s, s:[{s:s}, {s:s}]}", "format", "int-or-string", "oneOf",
-                              "type", "integer", "type", "string")
+        s = c->v3 ? json_pack("{s:s, s:[{s:s}, {s:s}]}", "format", "int-or-string", "oneOf", "type",
+                              "integer", "type", "string")
                   : json_pack("{s:s, s:s}", "type", "string", "format", "int-or-string");
     } else if (streq(d->name, QUANTITY)) {
         s = c->v3 ? json_pack("{s:[{s:s}, {s:s}]}", "oneOf", "type", "string", "type", "number")

@@ -7,7 +7,9 @@
 #include "apiserver/objstore.h"
 #include "lib/util.h"
 #include "lib/yaml.h"
+#include "machinery/fieldvalidation.h"
 #include "machinery/patch.h"
+#include "machinery/protobuf.h"
 
 int ck_decode_body(ck_request *r, json_t **out, ck_err **err)
 {
@@ -15,6 +17,8 @@ int ck_decode_body(ck_request *r, json_t **out, ck_err **err)
     if (r->body_len == 0) return ck_error(err, 400, CK_BAD_REQUEST, "the body of the request is empty");
     if (streq(ct, "application/yaml") || streq(ct, "application/apply-patch+yaml"))
         return ck_yaml_to_json(r->body, r->body_len, out, err);
+    if (streq(ct, "application/vnd.kubernetes.protobuf"))
+        return ck_protobuf_decode(r->body, r->body_len, out, err);
     if (!streq(ct, "application/json") && !has_suffix(ct, "+json"))
         return ck_error(err, 415, CK_UNSUPPORTED_MEDIA,
                         "the body of the request was in an unknown format - accepted media types "
@@ -26,6 +30,28 @@ int ck_decode_body(ck_request *r, json_t **out, ck_err **err)
         return ck_error(err, 400, CK_BAD_REQUEST,
                         "error decoding request body: json parse error: %s at line %d column %d",
                         je.text, je.line, je.column);
+    return 0;
+}
+
+/* fieldValidation: Strict rejects unknown fields, Warn sends them as Warning headers;
+ * either way they are dropped, as decoding into upstream's typed structs does. Create and
+ * update put upstream's decode prefix in front of the message; patches do not. */
+static int field_validation(ck_request *r, ck_rtype *rt, const ck_def *def, json_t *obj,
+                            bool decode_prefix, ck_err **err)
+{
+    char **warnings = NULL;
+    if (ck_field_validation(obj, def, ck_query(r, "fieldValidation"), &warnings, err) < 0) {
+        if (decode_prefix && has_prefix((*err)->message, "strict decoding error")) {
+            char *m = xasprintf("%s in version \"%s\" cannot be handled as a %s: %s", rt->res->kind,
+                                rt->def->version, rt->res->kind, (*err)->message);
+            free((*err)->message);
+            (*err)->message = m;
+        }
+        return -1;
+    }
+    for (char **w = warnings; w && *w; w++) ck_add_warning(r, *w);
+    ck_field_warnings_free(warnings);
+    ck_field_prune(obj, def);
     return 0;
 }
 
@@ -95,7 +121,8 @@ void ck_rest_create(ck_request *r, ck_reqinfo *ri)
         return;
     }
     if (check_dry_run(r, &err) < 0 || check_field_manager(r, &err) < 0 ||
-        ck_decode_body(r, &obj, &err) < 0)
+        ck_decode_body(r, &obj, &err) < 0 ||
+        field_validation(r, ri->rt, ri->rt->schema, obj, true, &err) < 0)
         goto fail;
     ck_write_opts o = {.dry_run = dry_run(r), .field_manager = default_manager(r), .operation = "Update"};
     if (ck_objstore_create(r->srv, ri->rt, ri->ns, obj, &o, &w, &err) < 0) goto fail;
@@ -215,8 +242,13 @@ void ck_rest_update(ck_request *r, ck_reqinfo *ri)
 {
     ck_err *err = NULL;
     json_t *obj = NULL;
+    bool scale = ri->sub && streq(ri->sub, "scale");
     if (check_dry_run(r, &err) < 0 || check_field_manager(r, &err) < 0 ||
-        ck_decode_body(r, &obj, &err) < 0) {
+        ck_decode_body(r, &obj, &err) < 0 ||
+        field_validation(r, ri->rt,
+                         scale ? ck_schema_def_by_name("io.k8s.api.autoscaling.v1.Scale")
+                               : ri->rt->schema,
+                         obj, true, &err) < 0) {
         ck_send_err(r, err);
         ck_err_free(err);
         return;
@@ -297,6 +329,11 @@ void ck_rest_patch(ck_request *r, ck_reqinfo *ri)
         rc = ck_strategic_merge_patch(target, patch, scale ? NULL : ri->rt->schema, &result, &err);
     json_decref(target);
     if (rc < 0) goto fail;
+    if (field_validation(r, ri->rt,
+                         scale ? ck_schema_def_by_name("io.k8s.api.autoscaling.v1.Scale")
+                               : ri->rt->schema,
+                         result, false, &err) < 0)
+        goto fail;
     if (scale) {
         json_t *parent = apply_scale(ri->rt, doc, result, &err);
         json_decref(result);

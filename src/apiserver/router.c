@@ -179,13 +179,7 @@ static void route_resource(ck_request *r, ck_reqinfo *ri)
             return;
         }
     }
-    if (rt->def->warning) {
-        char *w = xasprintf("299 - \"%s\"", rt->def->warning);
-        h2o_iovec_t v = h2o_strdup(&r->h2o->pool, w, strlen(w));
-        h2o_add_header_by_str(&r->h2o->pool, &r->h2o->res.headers, H2O_STRLIT("warning"), 0,
-                              NULL, v.base, v.len);
-        free(w);
-    }
+    if (rt->def->warning) ck_add_warning(r, rt->def->warning);
     const char *v = ri->verb;
     if (!ck_csv_has(rt->res->verbs, v) && !ri->sub) {
         ck_send_status(r, 405, CK_METHOD_NOT_ALLOWED,

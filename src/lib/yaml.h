@@ -2,7 +2,14 @@
  * (YAML 1.1 resolver: yes/no/on/off/y/n are booleans, 0x/0o/0 prefixes are integers, timestamps
  * stay strings, merge keys "<<" apply). Decoding uses libyaml's event parser; encoding uses
  * libyaml's emitter with go-yaml's quoting rules and key order, so the output matches what
- * kubectl receives from a Go API server for Accept: application/yaml. */
+ * kubectl receives from a Go API server for Accept: application/yaml.
+ *
+ * Deliberate differences from upstream: a stream with two non-empty documents is refused
+ * (upstream silently reads the first); nesting is capped at CK_YAML_MAX_DEPTH (go-yaml: 10000)
+ * and alias expansion at CK_YAML_MAX_ALIAS_BYTES; keys are compared after conversion to strings
+ * (go-yaml keeps 1 and "1" apart, then sigs.k8s.io/yaml keeps either); the string "<<" is quoted
+ * on output so it does not read back as a merge key; keys whose go-yaml order is not transitive
+ * get a deterministic order. */
 #ifndef CK_YAML_H
 #define CK_YAML_H
 

@@ -87,7 +87,8 @@ static void walk_object(json_t *obj, const ck_def *def, const char *path, found 
 void ck_field_warnings_free(char **warnings)
 {
     if (!warnings) return;
-    for (char **w = warnings; *w; w++) free(*w);
+    for (char **w = warnings; *w; w++)
+        free(*w);
     free(warnings);
 }
 
@@ -114,7 +115,8 @@ int ck_field_validation(const json_t *obj, const ck_def *def, const char *mode, 
         return 0;
     }
     size_t len = 0;
-    for (size_t i = 0; i < out.n; i++) len += strlen(out.msgs[i]) + 2;
+    for (size_t i = 0; i < out.n; i++)
+        len += strlen(out.msgs[i]) + 2;
     char *joined = xcalloc(1, len + 1);
     for (size_t i = 0; i < out.n; i++) {
         if (i) strcat(joined, ", ");

@@ -31,8 +31,10 @@ static void cm_validate(const json_t *obj, ck_field_errors *fe)
         snprintf(p, sizeof p, "binaryData[%s]", k);
         if (ck_is_config_map_key(k, &m)) ck_ferr_invalid_msgs(fe, p, k, &m);
         long n = ck_base64_len(json_string_value(v) ? json_string_value(v) : "");
-        if (n < 0) ck_ferr_invalid_str(fe, p, "<binary data>", "illegal base64 data");
-        else total += n;
+        if (n < 0)
+            ck_ferr_invalid_str(fe, p, "<binary data>", "illegal base64 data");
+        else
+            total += n;
     }
     if (total > MAX_SIZE) ck_ferr_too_long(fe, "", MAX_SIZE);
 }

@@ -100,7 +100,8 @@ char *ck_fmt_duration(int64_t s)
     if (s < 0) return xstrdup("0s");
     if (s < 120) return xasprintf("%llds", (long long)s);
     long long m = s / 60, h = s / 3600, d = h / 24;
-    if (m < 10) return s % 60 ? xasprintf("%lldm%llds", m, (long long)(s % 60)) : xasprintf("%lldm", m);
+    if (m < 10)
+        return s % 60 ? xasprintf("%lldm%llds", m, (long long)(s % 60)) : xasprintf("%lldm", m);
     if (m < 180) return xasprintf("%lldm", m);
     if (h < 8) return m % 60 ? xasprintf("%lldh%lldm", h, m % 60) : xasprintf("%lldh", h);
     if (h < 48) return xasprintf("%lldh", h);

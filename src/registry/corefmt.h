@@ -9,24 +9,31 @@
 #include <stdint.h>
 
 /* The "Name" column every printer starts with. */
-#define CK_CORE_COL_NAME                                                                                \
-    {"Name", "string", "name",                                                                     \
-     "Name must be unique within a namespace. Is required when creating resources, although "      \
-     "some resources may allow a client to request the generation of an appropriate name "         \
-     "automatically. Name is primarily intended for creation idempotence and configuration "       \
-     "definition. Cannot be updated. More info: "                                                  \
-     "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",              \
-     0}
+#define CK_CORE_COL_NAME                                                                           \
+    {                                                                                              \
+        "Name", "string", "name",                                                                  \
+            "Name must be unique within a namespace. Is required when creating resources, "        \
+            "although "                                                                            \
+            "some resources may allow a client to request the generation of an appropriate name "  \
+            "automatically. Name is primarily intended for creation idempotence and "              \
+            "configuration "                                                                       \
+            "definition. Cannot be updated. More info: "                                           \
+            "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",       \
+            0                                                                                      \
+    }
 /* The "Age" column: a "date" cell holding metadata.creationTimestamp. */
-#define CK_CORE_COL_AGE                                                                                 \
-    {"Age", "date", "",                                                                            \
-     "CreationTimestamp is a timestamp representing the server time when this object was "         \
-     "created. It is not guaranteed to be set in happens-before order across separate "            \
-     "operations. Clients may not set this value. It is represented in RFC3339 form and is in "    \
-     "UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "                     \
-     "https://git.k8s.io/community/contributors/devel/sig-architecture/"                           \
-     "api-conventions.md#metadata",                                                                \
-     0}
+#define CK_CORE_COL_AGE                                                                            \
+    {                                                                                              \
+        "Age", "date", "",                                                                         \
+            "CreationTimestamp is a timestamp representing the server time when this object was "  \
+            "created. It is not guaranteed to be set in happens-before order across separate "     \
+            "operations. Clients may not set this value. It is represented in RFC3339 form and "   \
+            "is in "                                                                               \
+            "UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "              \
+            "https://git.k8s.io/community/contributors/devel/sig-architecture/"                    \
+            "api-conventions.md#metadata",                                                         \
+            0                                                                                      \
+    }
 
 /* labels.FormatLabels: "k=v,..." sorted by key, "<none>" when empty. */
 char *ck_fmt_labels(const json_t *labels);

@@ -29,7 +29,8 @@ static void defaults(json_t *obj)
 
 static long long template_generation(const json_t *obj)
 {
-    const char *v = ck_obj_str(obj, "metadata.annotations." TEMPLATE_GENERATION);
+    const char *v = json_string_value(
+        json_object_get(ck_obj_get(obj, "metadata.annotations"), TEMPLATE_GENERATION));
     return v ? strtoll(v, NULL, 10) : 0;
 }
 

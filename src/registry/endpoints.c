@@ -24,7 +24,8 @@ static void address(const json_t *a, const char *path, ck_field_errors *fe)
     bool v4 = ip && inet_pton(AF_INET, ip, buf) == 1, v6 = ip && inet_pton(AF_INET6, ip, buf) == 1;
     snprintf(b, sizeof b, "%s.ip", path);
     if (!v4 && !v6) {
-        ck_ferr_invalid_str(fe, b, ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+        ck_ferr_invalid_str(fe, b, ip,
+                            "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
         ck_ferr_invalid_str(fe, b, ip, "must be a valid IP address");
     } else if (v4 && buf[0] == 0 && buf[1] == 0 && buf[2] == 0 && buf[3] == 0) {
         char *d = xasprintf("may not be unspecified (%s)", ip);
@@ -33,10 +34,11 @@ static void address(const json_t *a, const char *path, ck_field_errors *fe)
     } else if (v4 && buf[0] == 127) {
         ck_ferr_invalid_str(fe, b, ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)");
     } else if (v4 && buf[0] == 169 && buf[1] == 254) {
-        ck_ferr_invalid_str(fe, b, ip, "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
-    } else if (v4 && buf[0] == 224 && buf[1] == 0 && buf[2] == 0) {
         ck_ferr_invalid_str(fe, b, ip,
-                            "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
+                            "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
+    } else if (v4 && buf[0] == 224 && buf[1] == 0 && buf[2] == 0) {
+        ck_ferr_invalid_str(
+            fe, b, ip, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
     } else if (v6 && streq(ip, "::1")) {
         ck_ferr_invalid_str(fe, b, ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)");
     }
@@ -57,7 +59,8 @@ static void ep_validate(const json_t *obj, ck_field_errors *fe)
     char b[128];
     json_array_foreach(json_object_get(obj, "subsets"), i, ss)
     {
-        const json_t *addrs = json_object_get(ss, "addresses"), *nr = json_object_get(ss, "notReadyAddresses");
+        const json_t *addrs = json_object_get(ss, "addresses"),
+                     *nr = json_object_get(ss, "notReadyAddresses");
         snprintf(b, sizeof b, "subsets[%zu]", i);
         if (!json_array_size(addrs) && !json_array_size(nr))
             ck_ferr_required(fe, b, "must specify `addresses` or `notReadyAddresses`");
@@ -77,8 +80,10 @@ static void ep_validate(const json_t *obj, ck_field_errors *fe)
             const char *name = ck_obj_str(x, "name");
             snprintf(b, sizeof b, "subsets[%zu].ports[%zu].name", i, j);
             ck_msgs m = {0};
-            if (json_array_size(ports) > 1 && (!name || !*name)) ck_ferr_required(fe, b, "");
-            else if (name && *name && ck_is_dns1123_label(name, &m)) ck_ferr_invalid_msgs(fe, b, name, &m);
+            if (json_array_size(ports) > 1 && (!name || !*name))
+                ck_ferr_required(fe, b, "");
+            else if (name && *name && ck_is_dns1123_label(name, &m))
+                ck_ferr_invalid_msgs(fe, b, name, &m);
             json_int_t port = json_integer_value(json_object_get(x, "port"));
             snprintf(b, sizeof b, "subsets[%zu].ports[%zu].port", i, j);
             if (port < 1 || port > 65535)
@@ -86,7 +91,8 @@ static void ep_validate(const json_t *obj, ck_field_errors *fe)
             const json_t *proto = json_object_get(x, "protocol");
             snprintf(b, sizeof b, "subsets[%zu].ports[%zu].protocol", i, j);
             const char *pv = json_string_value(proto);
-            if (!pv || !*pv) ck_ferr_required(fe, b, "");
+            if (!pv || !*pv)
+                ck_ferr_required(fe, b, "");
             else if (!streq(pv, "TCP") && !streq(pv, "UDP") && !streq(pv, "SCTP"))
                 ck_ferr_not_supported(fe, b, proto, protos);
         }
@@ -111,7 +117,8 @@ static char *format_endpoints(const json_t *obj)
     json_t *ss, *p, *a;
     json_array_foreach(subsets, i, ss)
     {
-        const json_t *ports = json_object_get(ss, "ports"), *addrs = json_object_get(ss, "addresses");
+        const json_t *ports = json_object_get(ss, "ports"),
+                     *addrs = json_object_get(ss, "addresses");
         size_t np = json_array_size(ports) ? json_array_size(ports) : 1;
         for (j = 0; j < np; j++) {
             p = json_array_get(ports, j);
@@ -123,10 +130,13 @@ static char *format_endpoints(const json_t *obj)
                     break;
                 }
                 const char *ip = ck_obj_str(a, "ip") ? ck_obj_str(a, "ip") : "";
-                char *item = !p ? xstrdup(ip)
-                             : strchr(ip, ':')
-                                 ? xasprintf("[%s]:%lld", ip, (long long)json_integer_value(json_object_get(p, "port")))
-                                 : xasprintf("%s:%lld", ip, (long long)json_integer_value(json_object_get(p, "port")));
+                char *item =
+                    !p ? xstrdup(ip)
+                    : strchr(ip, ':')
+                        ? xasprintf("[%s]:%lld", ip,
+                                    (long long)json_integer_value(json_object_get(p, "port")))
+                        : xasprintf("%s:%lld", ip,
+                                    (long long)json_integer_value(json_object_get(p, "port")));
                 char *n = xasprintf("%s%s%s", list, shown ? "," : "", item);
                 free(list);
                 free(item);

@@ -1,149 +1,249 @@
-/* events (/v1): upstream's event strategy (pkg/registry/core/event): the legacy event
- * validation of ValidateEventCreate for core/v1 requests, the printer (printEvent) and the
- * selectable fields. events.k8s.io/v1 is served from its own storage with the generic
- * behaviour. */
+/* events: core v1 (legacy validation only, as upstream does for that version) and
+ * events.k8s.io/v1 (legacy plus the strict rules: eventTime, type, no deprecated fields;
+ * most fields immutable). Both use the core event printer and field selectors (the
+ * events.k8s.io names are upstream's field-label conversions). Error paths use the core
+ * field names, as upstream validates the internal object. */
 #include <ctype.h>
-#include <stdio.h>
 
 #include "lib/util.h"
-#include "registry/corefmt.h"
 #include "registry/kinds.h"
+#include "registry/workload.h"
 
-static void limit(const json_t *obj, const char *key, size_t max, ck_field_errors *fe)
+/* JSON names of the fields that differ between the two versions. */
+typedef struct names {
+    const char *involved, *message, *source, *first, *last, *count, *controller;
+} names;
+
+static const names core_names = {"involvedObject", "message", "source", "firstTimestamp",
+                                 "lastTimestamp", "count", "reportingComponent"};
+static const names v1_names = {"regarding", "note", "deprecatedSource",
+                               "deprecatedFirstTimestamp", "deprecatedLastTimestamp",
+                               "deprecatedCount", "reportingController"};
+
+static size_t len_of(const json_t *obj, const char *key)
 {
-    if (json_string_length(json_object_get(obj, key)) > max) {
-        char *d = xasprintf("can have at most %zu characters", max);
-        ck_ferr_invalid_str(fe, key, "", d);
-        free(d);
-    }
+    const char *s = ck_obj_str(obj, key);
+    return s ? strlen(s) : 0;
 }
 
-static void ev_validate(const json_t *obj, ck_field_errors *fe)
+static void at_most(const json_t *obj, const char *key, const char *path, size_t max,
+                    ck_field_errors *fe)
+{
+    if (len_of(obj, key) <= max) return;
+    cleanup_free char *d = xasprintf("can have at most %zu characters", max);
+    ck_ferr_invalid_str(fe, path, "", d);
+}
+
+/* legacyValidateEvent. */
+static void validate_legacy(const json_t *obj, const names *n, const char *controller_path,
+                            ck_field_errors *fe)
 {
     const char *ns = ck_obj_str(obj, "metadata.namespace");
-    const char *ions = ck_obj_str(obj, "involvedObject.namespace");
-    const json_t *ion = ck_obj_get(obj, "involvedObject.namespace");
-    ns = ns ? ns : "";
-    bool new_style = json_string_length(json_object_get(obj, "eventTime")) > 0;
-    if (!new_style) {
-        if (!ions || !*ions) {
-            if (*ns && !streq(ns, "default"))
-                ck_ferr_invalid_str(fe, "involvedObject.namespace", ions ? ions : "",
-                                    "does not match event.namespace");
-        } else if (!streq(ns, ions)) {
-            ck_ferr_invalid(fe, "involvedObject.namespace", ion, "does not match event.namespace");
-        }
+    const json_t *inv = json_object_get(obj, n->involved);
+    const char *ins = ck_obj_str(inv, "namespace");
+    if (!ns) ns = "";
+    if (!ins) ins = "";
+    const char *et = ck_obj_str(obj, "eventTime");
+    if (!et || !*et) {
+        if (*ins ? !streq(ns, ins) : *ns && !streq(ns, "default"))
+            ck_ferr_invalid_str(fe, "involvedObject.namespace", ins, "does not match event.namespace");
     } else {
-        if ((!ions || !*ions) && !streq(ns, "default") && !streq(ns, "kube-system"))
-            ck_ferr_invalid_str(fe, "involvedObject.namespace", ions ? ions : "",
-                                "does not match event.namespace");
-        const char *rc = ck_obj_str(obj, "reportingComponent");
+        if (!*ins && !streq(ns, "default") && !streq(ns, "kube-system"))
+            ck_ferr_invalid_str(fe, "involvedObject.namespace", ins, "does not match event.namespace");
+        const char *rc = ck_obj_str(obj, n->controller);
+        if (!rc || !*rc) ck_ferr_required(fe, controller_path, "");
         ck_msgs m = {0};
-        if (!rc || !*rc) ck_ferr_required(fe, "reportingComponent", "");
-        if (ck_is_qualified_name(rc ? rc : "", &m)) ck_ferr_invalid_msgs(fe, "reportingComponent", rc ? rc : "", &m);
-        if (!json_string_length(json_object_get(obj, "reportingInstance")))
-            ck_ferr_required(fe, "reportingInstance", "");
-        limit(obj, "reportingInstance", 128, fe);
-        if (!json_string_length(json_object_get(obj, "action"))) ck_ferr_required(fe, "action", "");
-        limit(obj, "action", 128, fe);
-        if (!json_string_length(json_object_get(obj, "reason"))) ck_ferr_required(fe, "reason", "");
-        limit(obj, "reason", 128, fe);
-        limit(obj, "message", 1024, fe);
+        ck_is_qualified_name(rc ? rc : "", &m);
+        ck_ferr_invalid_msgs(fe, controller_path, rc ? rc : "", &m);
+        if (!len_of(obj, "reportingInstance")) ck_ferr_required(fe, "reportingInstance", "");
+        at_most(obj, "reportingInstance", "reportingInstance", 128, fe);
+        if (!len_of(obj, "action")) ck_ferr_required(fe, "action", "");
+        at_most(obj, "action", "action", 128, fe);
+        if (!len_of(obj, "reason")) ck_ferr_required(fe, "reason", "");
+        at_most(obj, "reason", "reason", 128, fe);
+        at_most(obj, n->message, "message", 1024, fe);
     }
     ck_msgs m = {0};
-    if (*ns && ck_is_dns1123_subdomain(ns, &m)) ck_ferr_invalid_msgs(fe, "namespace", ns, &m);
+    ck_is_dns1123_subdomain(ns, &m);
+    ck_ferr_invalid_msgs(fe, "namespace", ns, &m);
 }
 
-static const ck_column ev_columns[] = {
-    {"Last Seen", "date", "", "The time at which the most recent occurrence of this event was recorded.", 0},
+static void validate_core(const json_t *obj, ck_field_errors *fe)
+{
+    validate_legacy(obj, &core_names, "reportingComponent", fe);
+}
+
+static void validate_series(const json_t *obj, ck_field_errors *fe)
+{
+    const json_t *s = json_object_get(obj, "series");
+    if (!json_is_object(s)) return;
+    if (ck_obj_int(s, "count", 0) < 2)
+        ck_ferr_invalid_str(fe, "series.count", "", "should be at least 2");
+    if (!ck_obj_str(s, "lastObservedTime")) ck_ferr_required(fe, "series.lastObservedTime", "");
+}
+
+static void validate_v1(const json_t *obj, ck_field_errors *fe)
+{
+    validate_legacy(obj, &v1_names, "reportingController", fe);
+    const char *rv = ck_obj_str(obj, "metadata.resourceVersion");
+    if (rv && *rv) return; /* an update: see validate_v1_update */
+    validate_series(obj, fe);
+    if (!ck_obj_str(obj, "eventTime")) ck_ferr_required(fe, "eventTime", "");
+    const char *type = ck_obj_str(obj, "type");
+    if (!streq(type, "Normal") && !streq(type, "Warning")) {
+        cleanup_free char *d = xasprintf("has invalid value: %s", type ? type : "");
+        ck_ferr_invalid_str(fe, "type", "", d);
+    }
+    if (ck_obj_str(obj, "deprecatedFirstTimestamp"))
+        ck_ferr_invalid_str(fe, "deprecatedFirstTimestamp", "", "needs to be unset");
+    if (ck_obj_str(obj, "deprecatedLastTimestamp"))
+        ck_ferr_invalid_str(fe, "deprecatedLastTimestamp", "", "needs to be unset");
+    if (ck_obj_int(obj, "deprecatedCount", 0) != 0)
+        ck_ferr_invalid_str(fe, "deprecatedCount", "", "needs to be unset");
+    if (len_of(obj, "deprecatedSource.component") || len_of(obj, "deprecatedSource.host"))
+        ck_ferr_invalid_str(fe, "deprecatedSource", "", "needs to be unset");
+}
+
+static void validate_v1_update(const json_t *obj, const json_t *old, ck_field_errors *fe)
+{
+    /* {events.k8s.io name, path upstream reports} */
+    static const char *const fixed[][2] = {
+        {"regarding", "involvedObject"},
+        {"reason", "reason"},
+        {"note", "message"},
+        {"deprecatedSource", "source"},
+        {"deprecatedFirstTimestamp", "firstTimestamp"},
+        {"deprecatedLastTimestamp", "lastTimestamp"},
+        {"deprecatedCount", "count"},
+        {"type", "type"},
+        {"eventTime", "eventTime"},
+        {"action", "action"},
+        {"related", "related"},
+        {"reportingController", "reportingController"},
+        {"reportingInstance", "reportingInstance"},
+    };
+    if (!ck_json_same(json_object_get(obj, "series"), json_object_get(old, "series")))
+        validate_series(obj, fe);
+    for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+        ck_validate_immutable(json_object_get(obj, fixed[i][0]), json_object_get(old, fixed[i][0]),
+                              fixed[i][1], fe);
+}
+
+static const ck_column columns[] = {
+    {"Last Seen", "string", "",
+     "The time at which the most recent occurrence of this event was recorded.", 0},
     {"Type", "string", "", "Type of this event (Normal, Warning), new types could be added in the future", 0},
-    {"Reason", "string", "", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", 0},
+    {"Reason", "string", "",
+     "This should be a short, machine understandable string that gives the reason for the "
+     "transition into the object's current status.",
+     0},
     {"Object", "string", "", "The object that this event is about.", 0},
-    {"Subobject", "string", "", "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.", 1},
-    {"Source", "string", "", "The component reporting this event. Should be a short machine understandable string.", 1},
+    {"Subobject", "string", "",
+     "If referring to a piece of an object instead of an entire object, this string should "
+     "contain a valid JSON/Go field access statement.",
+     1},
+    {"Source", "string", "", "The component reporting this event.", 1},
     {"Message", "string", "", "A human-readable description of the status of this operation.", 0},
-    {"First Seen", "date", "", "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)", 1},
+    {"First Seen", "string", "", "The time at which the event was first recorded.", 1},
     {"Count", "string", "", "The number of times this event has occurred.", 1},
     {"Name", "string", "name", "Name must be unique within a namespace.", 1},
 };
 
-static json_t *time_cell(const char *ts)
+static char *trim(const char *s)
 {
-    return ts && *ts ? json_string(ts) : json_null();
+    if (!s) return xstrdup("");
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) n--;
+    return xstrndup(s, n);
 }
 
-static char *first_nonempty(const char *a, const char *b)
+static void row(const json_t *obj, const names *n, json_t *cells)
 {
-    return xstrdup(a && *a ? a : b ? b : "");
-}
-
-static void ev_row(const json_t *obj, json_t *cells)
-{
-    const char *first = ck_obj_str(obj, "firstTimestamp");
-    if (!first || !*first) first = ck_obj_str(obj, "eventTime");
-    const char *last = ck_obj_str(obj, "lastTimestamp");
-    if (!last || !*last) last = first;
-    json_int_t count = json_integer_value(json_object_get(obj, "count"));
+    const char *first_ts = ck_obj_str(obj, n->first), *last_ts = ck_obj_str(obj, n->last);
+    char *first = ck_since(first_ts ? first_ts : ck_obj_str(obj, "eventTime"));
+    char *last = last_ts ? ck_since(last_ts) : xstrdup(first);
+    json_int_t count = ck_obj_int(obj, n->count, 0);
     const json_t *series = json_object_get(obj, "series");
     if (json_is_object(series)) {
-        last = ck_obj_str(series, "lastObservedTime");
-        count = json_integer_value(json_object_get(series, "count"));
-    } else if (!count) {
+        free(last);
+        last = ck_since(ck_obj_str(series, "lastObservedTime"));
+        count = ck_obj_int(series, "count", 0);
+    } else if (count == 0) {
         count = 1;
     }
-    const char *kind = ck_obj_str(obj, "involvedObject.kind"), *name = ck_obj_str(obj, "involvedObject.name");
-    char *target = xasprintf("%s%s%s", kind ? kind : "", name && *name ? "/" : "", name && *name ? name : "");
+    const json_t *inv = json_object_get(obj, n->involved);
+    const char *kind = ck_obj_str(inv, "kind"), *name = ck_obj_str(inv, "name");
+    char *target = name && *name ? xasprintf("%s/%s", kind ? kind : "", name)
+                                 : xstrdup(kind ? kind : "");
     for (char *p = target; *p && *p != '/'; p++) *p = (char)tolower((unsigned char)*p);
-    char *comp = first_nonempty(ck_obj_str(obj, "source.component"), ck_obj_str(obj, "reportingComponent"));
-    char *inst = first_nonempty(ck_obj_str(obj, "source.host"), ck_obj_str(obj, "reportingInstance"));
-    char *source = *inst ? xasprintf("%s, %s", comp, inst) : xstrdup(comp);
-    free(comp);
-    free(inst);
-    const char *msg = ck_obj_str(obj, "message");
-    const char *b = msg ? msg : "";
-    while (isspace((unsigned char)*b)) b++;
-    size_t n = strlen(b);
-    while (n && isspace((unsigned char)b[n - 1])) n--;
-    json_array_append_new(cells, time_cell(last));
-    ck_row_str(cells, ck_obj_str(obj, "type"));
-    ck_row_str(cells, ck_obj_str(obj, "reason"));
-    ck_row_take(cells, target);
-    ck_row_str(cells, ck_obj_str(obj, "involvedObject.fieldPath"));
-    ck_row_take(cells, source);
-    ck_row_take(cells, xstrndup(b, n));
-    json_array_append_new(cells, time_cell(first));
-    json_array_append_new(cells, json_integer(count));
-    ck_row_name(obj, cells);
+    const char *comp = ck_obj_str(obj, "source.component"), *host = ck_obj_str(obj, "source.host");
+    if (n == &v1_names) {
+        comp = ck_obj_str(obj, "deprecatedSource.component");
+        host = ck_obj_str(obj, "deprecatedSource.host");
+    }
+    if (!comp || !*comp) comp = ck_obj_str(obj, n->controller);
+    if (!host || !*host) host = ck_obj_str(obj, "reportingInstance");
+    ck_cell_take(cells, last);
+    ck_cell_str(cells, ck_obj_str(obj, "type"));
+    ck_cell_str(cells, ck_obj_str(obj, "reason"));
+    ck_cell_take(cells, target);
+    ck_cell_str(cells, ck_obj_str(inv, "fieldPath"));
+    if (host && *host) ck_cell_take(cells, xasprintf("%s, %s", comp ? comp : "", host));
+    else ck_cell_str(cells, comp);
+    ck_cell_take(cells, trim(ck_obj_str(obj, n->message)));
+    ck_cell_take(cells, first);
+    ck_cell_int(cells, count);
+    ck_cell_name(obj, cells);
 }
 
-static const char *const ev_fields[] = {
-    "involvedObject.kind",      "involvedObject.namespace", "involvedObject.name",
-    "involvedObject.uid",       "involvedObject.apiVersion", "involvedObject.resourceVersion",
-    "involvedObject.fieldPath", "reason",                   "reportingComponent",
-    "source",                   "type",                     NULL};
-
-static char *ev_field(const json_t *obj, const char *field)
+static void core_row(const json_t *obj, json_t *cells)
 {
-    if (streq(field, "source"))
-        return first_nonempty(ck_obj_str(obj, "source.component"), ck_obj_str(obj, "reportingComponent"));
-    const char *v = ck_obj_str(obj, field);
+    row(obj, &core_names, cells);
+}
+
+static void v1_row(const json_t *obj, json_t *cells)
+{
+    row(obj, &v1_names, cells);
+}
+
+static const char *const core_fields[] = {
+    "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+    "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+    "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type", NULL};
+
+/* "source" selects on source.component; the rest are plain paths. */
+static char *core_field(const json_t *obj, const char *field)
+{
+    const char *v = ck_obj_str(obj, streq(field, "source") ? "source.component" : field);
     return xstrdup(v ? v : "");
 }
+
+static const char *const v1_fields[] = {
+    "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid",
+    "regarding.apiVersion", "regarding.resourceVersion", "regarding.fieldPath", "reason",
+    "reportingController", "type", NULL};
 
 const ck_rtype_def ck_reg_event = {
     .group = "",
     .version = "v1",
     .plural = "events",
-    .validate = ev_validate,
-    .columns = ev_columns,
-    .ncolumns = ARRAY_SIZE(ev_columns),
-    .table_row = ev_row,
-    .fields = ev_fields,
-    .field_value = ev_field,
+    .validate = validate_core,
+    .columns = columns,
+    .ncolumns = ARRAY_SIZE(columns),
+    .table_row = core_row,
+    .fields = core_fields,
+    .field_value = core_field,
 };
 
 const ck_rtype_def ck_reg_event_v1 = {
     .group = "events.k8s.io",
     .version = "v1",
     .plural = "events",
+    .validate = validate_v1,
+    .validate_update = validate_v1_update,
+    .columns = columns,
+    .ncolumns = ARRAY_SIZE(columns),
+    .table_row = v1_row,
+    .fields = v1_fields,
 };

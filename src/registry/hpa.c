@@ -548,8 +548,8 @@ static json_t *rules_go(const json_t *r)
         json_t *p;
         json_array_foreach(src, i, p)
             json_array_append_new(pols, json_pack("{s:s, s:I, s:I}", "Type",
-                                                  str_or(ck_obj_str(p, "type")),
-                                                  ck_obj_int(p, "value", 0),
+                                                  str_or(ck_obj_str(p, "type")), "Value",
+                                                  ck_obj_int(p, "value", 0), "PeriodSeconds",
                                                   ck_obj_int(p, "periodSeconds", 0)));
     }
     const json_t *sw = json_object_get(r, "stabilizationWindowSeconds");
@@ -739,7 +739,7 @@ static void v1_defaults(json_t *obj)
     json_t *spec = ck_obj_ensure(obj, "spec");
     ck_obj_default_int(spec, "minReplicas", 1);
     /* The v1 -> v2 conversion defaults the cpu target when no other metric is given. */
-    if (!ck_obj_get(obj, "metadata.annotations." ANN_METRICS))
+    if (!json_object_get(ck_obj_get(obj, "metadata.annotations"), ANN_METRICS))
         ck_obj_default_int(spec, "targetCPUUtilizationPercentage", 80);
 }
 

@@ -26,7 +26,8 @@ static void lr_defaults(json_t *obj)
     json_array_foreach(ck_obj_get(obj, "spec.limits"), i, it)
     {
         if (!json_is_object(it)) continue;
-        for (size_t l = 0; l < ARRAY_SIZE(lists); l++) ck_resource_list_defaults(json_object_get(it, lists[l]));
+        for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+            ck_resource_list_defaults(json_object_get(it, lists[l]));
         if (!streq(ck_obj_str(it, "type"), "Container")) continue;
         fill_from(it, "default", "max");
         fill_from(it, "defaultRequest", "default");
@@ -64,7 +65,8 @@ static void lr_validate(const json_t *obj, ck_field_errors *fe)
         snprintf(p, sizeof p, "spec.limits[%zu]", i);
         snprintf(b, sizeof b, "%s.type", p);
         ck_msgs m = {0};
-        if (ck_is_qualified_name(type, &m)) ck_ferr_invalid_msgs(fe, b, type, &m);
+        if (ck_is_qualified_name(type, &m))
+            ck_ferr_invalid_msgs(fe, b, type, &m);
         else if (!strchr(type, '/') && !streq(type, "Pod") && !streq(type, "Container") &&
                  !streq(type, "PersistentVolumeClaim"))
             ck_ferr_invalid_str(fe, b, type, "must be a standard limit type or fully qualified");
@@ -91,12 +93,15 @@ static void lr_validate(const json_t *obj, ck_field_errors *fe)
             }
         }
         const json_t *mn = json_object_get(it, "min"), *mx = json_object_get(it, "max");
-        const json_t *df = json_object_get(it, "default"), *dr = json_object_get(it, "defaultRequest");
+        const json_t *df = json_object_get(it, "default"),
+                     *dr = json_object_get(it, "defaultRequest");
         const json_t *ratio = json_object_get(it, "maxLimitRequestRatio");
         if (streq(type, "PersistentVolumeClaim") && !json_object_get(mn, "storage") &&
             !json_object_get(mx, "storage")) {
             snprintf(b, sizeof b, "%s.limits", p);
-            ck_ferr_required(fe, b, "either minimum or maximum storage value is required, but neither was provided");
+            ck_ferr_required(
+                fe, b,
+                "either minimum or maximum storage value is required, but neither was provided");
         }
         const json_t *all[] = {mx, mn, df, dr, ratio};
         for (size_t l = 0; l < ARRAY_SIZE(all); l++) {
@@ -109,31 +114,39 @@ static void lr_validate(const json_t *obj, ck_field_errors *fe)
                 bool hreq = qty(dr, k, &qreq), hr = qty(ratio, k, &qr);
                 /* report each key once: at the first list that has it */
                 bool first = true;
-                for (size_t e = 0; e < l; e++) first &= !json_object_get(all[e], k);
+                for (size_t e = 0; e < l; e++)
+                    first &= !json_object_get(all[e], k);
                 if (!first) continue;
                 if (hmin && hmax && ck_quantity_cmp(&qmin, &qmax) > 0) {
                     snprintf(b, sizeof b, "%s.min[%s]", p, k);
-                    greater(fe, b, &qmin, "min value %s is greater than max value %s", &qmin, &qmax);
+                    greater(fe, b, &qmin, "min value %s is greater than max value %s", &qmin,
+                            &qmax);
                 }
                 if (hreq && hmin && ck_quantity_cmp(&qmin, &qreq) > 0) {
                     snprintf(b, sizeof b, "%s.defaultRequest[%s]", p, k);
-                    greater(fe, b, &qreq, "min value %s is greater than default request value %s", &qmin, &qreq);
+                    greater(fe, b, &qreq, "min value %s is greater than default request value %s",
+                            &qmin, &qreq);
                 }
                 if (hreq && hmax && ck_quantity_cmp(&qreq, &qmax) > 0) {
                     snprintf(b, sizeof b, "%s.defaultRequest[%s]", p, k);
-                    greater(fe, b, &qreq, "default request value %s is greater than max value %s", &qreq, &qmax);
+                    greater(fe, b, &qreq, "default request value %s is greater than max value %s",
+                            &qreq, &qmax);
                 }
                 if (hreq && hdef && ck_quantity_cmp(&qreq, &qdef) > 0) {
                     snprintf(b, sizeof b, "%s.defaultRequest[%s]", p, k);
-                    greater(fe, b, &qreq, "default request value %s is greater than default limit value %s", &qreq, &qdef);
+                    greater(fe, b, &qreq,
+                            "default request value %s is greater than default limit value %s",
+                            &qreq, &qdef);
                 }
                 if (hdef && hmin && ck_quantity_cmp(&qmin, &qdef) > 0) {
                     snprintf(b, sizeof b, "%s.default[%s]", p, k);
-                    greater(fe, b, &qmin, "min value %s is greater than default value %s", &qmin, &qdef);
+                    greater(fe, b, &qmin, "min value %s is greater than default value %s", &qmin,
+                            &qdef);
                 }
                 if (hdef && hmax && ck_quantity_cmp(&qdef, &qmax) > 0) {
                     snprintf(b, sizeof b, "%s.default[%s]", p, k);
-                    greater(fe, b, &qmax, "default value %s is greater than max value %s", &qdef, &qmax);
+                    greater(fe, b, &qmax, "default value %s is greater than max value %s", &qdef,
+                            &qmax);
                 }
                 if (hr && ck_quantity_milli(&qr) < 1000) {
                     char *s = ck_quantity_string(&qr), *d = xasprintf("ratio %s is less than 1", s);

@@ -19,12 +19,14 @@ static void node_defaults(json_t *obj)
     ck_resource_list_defaults(json_object_get(st, "allocatable"));
     /* Non-omitempty members every served Node carries. */
     ck_obj_default_int(st, "daemonEndpoints.kubeletEndpoint.Port", 0);
-    static const char *const info[] = {"architecture",  "bootID",           "containerRuntimeVersion",
-                                       "kernelVersion", "kubeProxyVersion", "kubeletVersion",
-                                       "machineID",     "operatingSystem",  "osImage",
-                                       "systemUUID"};
+    static const char *const info[] = {
+        "architecture",  "bootID",           "containerRuntimeVersion",
+        "kernelVersion", "kubeProxyVersion", "kubeletVersion",
+        "machineID",     "operatingSystem",  "osImage",
+        "systemUUID"};
     json_t *ni = ck_obj_ensure(st, "nodeInfo");
-    for (size_t i = 0; i < ARRAY_SIZE(info); i++) ck_obj_default_str(ni, info[i], "");
+    for (size_t i = 0; i < ARRAY_SIZE(info); i++)
+        ck_obj_default_str(ni, info[i], "");
 }
 
 static const char *const effects[] = {"NoSchedule", "PreferNoSchedule", "NoExecute", NULL};
@@ -39,7 +41,8 @@ static void taints(const json_t *list, ck_field_errors *fe)
         const char *key = ck_obj_str(t, "key"), *val = ck_obj_str(t, "value");
         ck_msgs m = {0};
         snprintf(b, sizeof b, "metadata.taints[%zu].key", i);
-        if (ck_is_qualified_name(key ? key : "", &m)) ck_ferr_invalid_msgs(fe, b, key ? key : "", &m);
+        if (ck_is_qualified_name(key ? key : "", &m))
+            ck_ferr_invalid_msgs(fe, b, key ? key : "", &m);
         snprintf(b, sizeof b, "metadata.taints[%zu].value", i);
         if (val && ck_is_valid_label_value(val, &m)) {
             char *joined = ck_msgs_join(&m, ";");
@@ -50,7 +53,8 @@ static void taints(const json_t *list, ck_field_errors *fe)
         const json_t *eff = json_object_get(t, "effect");
         snprintf(b, sizeof b, "metadata.taints[%zu].effect", i);
         const char *ev = json_string_value(eff);
-        if (!ev || !*ev) ck_ferr_required(fe, b, "");
+        if (!ev || !*ev)
+            ck_ferr_required(fe, b, "");
         else if (!streq(ev, effects[0]) && !streq(ev, effects[1]) && !streq(ev, effects[2]))
             ck_ferr_not_supported(fe, b, eff, effects);
         for (j = 0; j < i; j++) {
@@ -78,7 +82,8 @@ static void node_validate(const json_t *obj, ck_field_errors *fe)
         long bits = slash ? strtol(slash + 1, &end, 10) : -1;
         snprintf(b, sizeof b, "spec.podCIDRs[%zu]", i);
         if (!slash || !end || *end || bits < 0 || bits > 128)
-            ck_ferr_invalid(fe, b, c, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)");
+            ck_ferr_invalid(fe, b, c,
+                            "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)");
     }
     static const char *const lists[] = {"capacity", "allocatable"};
     for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
@@ -94,16 +99,20 @@ static void node_validate(const json_t *obj, ck_field_errors *fe)
 
 static void node_validate_update(const json_t *obj, const json_t *old, ck_field_errors *fe)
 {
-    const json_t *ncidr = ck_obj_get(obj, "spec.podCIDRs"), *ocidr = ck_obj_get(old, "spec.podCIDRs");
+    const json_t *ncidr = ck_obj_get(obj, "spec.podCIDRs"),
+                 *ocidr = ck_obj_get(old, "spec.podCIDRs");
     if (json_array_size(ocidr) && !json_equal(ncidr, ocidr))
-        ck_ferr_forbidden(fe, "spec.podCIDRs", "node updates may not change podCIDR except from \"\" to valid");
+        ck_ferr_forbidden(fe, "spec.podCIDRs",
+                          "node updates may not change podCIDR except from \"\" to valid");
     const char *op = ck_obj_str(old, "spec.providerID"), *np = ck_obj_str(obj, "spec.providerID");
     if (op && *op && !streq(op, np))
-        ck_ferr_forbidden(fe, "spec.providerID", "node updates may not change providerID except from \"\" to valid");
+        ck_ferr_forbidden(fe, "spec.providerID",
+                          "node updates may not change providerID except from \"\" to valid");
     const json_t *addrs = ck_obj_get(obj, "status.addresses");
     size_t i, j;
     json_t *a;
-    json_array_foreach(addrs, i, a) for (j = 0; j < i; j++) if (json_equal(a, json_array_get(addrs, j)))
+    json_array_foreach(addrs, i, a) for (j = 0; j < i;
+                                         j++) if (json_equal(a, json_array_get(addrs, j)))
     {
         char b[64];
         snprintf(b, sizeof b, "status.addresses[%zu]", i);
@@ -120,9 +129,14 @@ static const ck_column node_columns[] = {
     {"Version", "string", "", "Kubelet Version reported by the node.", 0},
     {"Internal-IP", "string", "", "List of addresses reachable to the node.", 1},
     {"External-IP", "string", "", "List of addresses reachable to the node.", 1},
-    {"OS-Image", "string", "", "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).", 1},
-    {"Kernel-Version", "string", "", "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1},
-    {"Container-Runtime", "string", "", "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).", 1},
+    {"OS-Image", "string", "",
+     "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).", 1},
+    {"Kernel-Version", "string", "",
+     "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1},
+    {"Container-Runtime", "string", "",
+     "ContainerRuntime Version reported by the node through runtime remote API (e.g. "
+     "containerd://1.4.2).",
+     1},
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -138,12 +152,15 @@ static char *roles(const json_t *labels)
     json_t *val;
     json_object_foreach((json_t *)labels, key, val)
     {
-        if (has_prefix(key, "node-role.kubernetes.io/") && key[24]) v[k++] = key + 24;
-        else if (streq(key, "kubernetes.io/role") && json_string_length(val)) v[k++] = json_string_value(val);
+        if (has_prefix(key, "node-role.kubernetes.io/") && key[24])
+            v[k++] = key + 24;
+        else if (streq(key, "kubernetes.io/role") && json_string_length(val))
+            v[k++] = json_string_value(val);
     }
     qsort(v, k, sizeof *v, cmp_str);
     size_t len = 8;
-    for (size_t i = 0; i < k; i++) len += strlen(v[i]) + 1;
+    for (size_t i = 0; i < k; i++)
+        len += strlen(v[i]) + 1;
     char *out = xcalloc(1, len);
     for (size_t i = 0; i < k; i++) {
         if (i && streq(v[i], v[i - 1])) continue;
@@ -159,8 +176,8 @@ static const char *address_of(const json_t *obj, const char *type)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(ck_obj_get(obj, "status.addresses"), i, a) if (
-        streq(ck_obj_str(a, "type"), type)) return ck_obj_str(a, "address");
+    json_array_foreach(ck_obj_get(obj, "status.addresses"), i,
+                       a) if (streq(ck_obj_str(a, "type"), type)) return ck_obj_str(a, "address");
     return "<none>";
 }
 
@@ -169,11 +186,13 @@ static void node_row(const json_t *obj, json_t *cells)
     const char *ready = NULL;
     size_t i;
     json_t *c;
-    json_array_foreach(ck_obj_get(obj, "status.conditions"), i, c) if (
-        streq(ck_obj_str(c, "type"), "Ready")) ready = streq(ck_obj_str(c, "status"), "True") ? "Ready" : "NotReady";
+    json_array_foreach(ck_obj_get(obj, "status.conditions"), i,
+                       c) if (streq(ck_obj_str(c, "type"), "Ready")) ready =
+        streq(ck_obj_str(c, "status"), "True") ? "Ready" : "NotReady";
     bool unsched = json_is_true(ck_obj_get(obj, "spec.unschedulable"));
     ck_row_name(obj, cells);
-    ck_row_take(cells, xasprintf("%s%s", ready ? ready : "Unknown", unsched ? ",SchedulingDisabled" : ""));
+    ck_row_take(cells,
+                xasprintf("%s%s", ready ? ready : "Unknown", unsched ? ",SchedulingDisabled" : ""));
     ck_row_take(cells, roles(ck_obj_get(obj, "metadata.labels")));
     ck_row_age(obj, cells);
     ck_row_str(cells, ck_obj_str(obj, "status.nodeInfo.kubeletVersion"));

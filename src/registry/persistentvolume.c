@@ -9,9 +9,16 @@
 #include "registry/podspec.h"
 
 /* Keys of spec that are not the volume source. */
-static const char *const non_source[] = {"accessModes", "capacity", "claimRef", "persistentVolumeReclaimPolicy",
-                                         "storageClassName", "mountOptions", "volumeMode",
-                                         "nodeAffinity", "volumeAttributesClassName", NULL};
+static const char *const non_source[] = {"accessModes",
+                                         "capacity",
+                                         "claimRef",
+                                         "persistentVolumeReclaimPolicy",
+                                         "storageClassName",
+                                         "mountOptions",
+                                         "volumeMode",
+                                         "nodeAffinity",
+                                         "volumeAttributesClassName",
+                                         NULL};
 
 static bool is_source_key(const char *k)
 {
@@ -35,14 +42,15 @@ static void pv_prepare_create(json_t *obj)
 {
     char now[32];
     rfc3339_now(now);
-    json_object_set_new(obj, "status", json_pack("{s:s, s:s}", "phase", "Pending", "lastPhaseTransitionTime", now));
+    json_object_set_new(
+        obj, "status", json_pack("{s:s, s:s}", "phase", "Pending", "lastPhaseTransitionTime", now));
 }
 
-static const char *const access_modes[] = {"ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod", NULL};
+static const char *const access_modes[] = {"ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce",
+                                           "ReadWriteOncePod", NULL};
 
-/* Shared with persistentvolumeclaim.c: accessModes rules at path. */
-void ck_pv_access_modes(const json_t *modes, const char *path, const char *required, ck_field_errors *fe);
-void ck_pv_access_modes(const json_t *modes, const char *path, const char *required, ck_field_errors *fe)
+void ck_pv_access_modes(const json_t *modes, const char *path, const char *required,
+                        ck_field_errors *fe)
 {
     if (!json_array_size(modes)) ck_ferr_required(fe, path, required);
     bool rwop = false, other = false;
@@ -52,12 +60,17 @@ void ck_pv_access_modes(const json_t *modes, const char *path, const char *requi
     {
         const char *v = json_string_value(m);
         const char *const *a = access_modes;
-        while (*a && !streq(*a, v)) a++;
-        if (!*a) ck_ferr_not_supported(fe, path, m, access_modes);
-        else if (streq(v, "ReadWriteOncePod")) rwop = true;
-        else other = true;
+        while (*a && !streq(*a, v))
+            a++;
+        if (!*a)
+            ck_ferr_not_supported(fe, path, m, access_modes);
+        else if (streq(v, "ReadWriteOncePod"))
+            rwop = true;
+        else
+            other = true;
     }
-    if (rwop && other) ck_ferr_forbidden(fe, path, "may not use ReadWriteOncePod with other access modes");
+    if (rwop && other)
+        ck_ferr_forbidden(fe, path, "may not use ReadWriteOncePod with other access modes");
 }
 
 static void pv_validate(const json_t *obj, ck_field_errors *fe)
@@ -111,7 +124,8 @@ static void pv_validate(const json_t *obj, ck_field_errors *fe)
         if (streq(k, "local") && !json_object_get(spec, "nodeAffinity"))
             ck_ferr_required(fe, "spec.nodeAffinity", "Local volume requires node affinity");
         if (streq(k, "csi")) {
-            if (!json_string_length(json_object_get(v, "driver"))) ck_ferr_required(fe, "spec.csi.driver", "");
+            if (!json_string_length(json_object_get(v, "driver")))
+                ck_ferr_required(fe, "spec.csi.driver", "");
             if (!json_string_length(json_object_get(v, "volumeHandle")))
                 ck_ferr_required(fe, "spec.csi.volumeHandle", "");
         }
@@ -119,7 +133,8 @@ static void pv_validate(const json_t *obj, ck_field_errors *fe)
     if (!n) ck_ferr_required(fe, "spec", "must specify a volume type");
     const char *sc = ck_obj_str(spec, "storageClassName");
     ck_msgs m = {0};
-    if (sc && *sc && ck_is_dns1123_subdomain(sc, &m)) ck_ferr_invalid_msgs(fe, "spec.storageClassName", sc, &m);
+    if (sc && *sc && ck_is_dns1123_subdomain(sc, &m))
+        ck_ferr_invalid_msgs(fe, "spec.storageClassName", sc, &m);
     const json_t *vm = json_object_get(spec, "volumeMode");
     static const char *const modes[] = {"Block", "Filesystem", NULL};
     if (vm && !streq(json_string_value(vm), "Block") && !streq(json_string_value(vm), "Filesystem"))
@@ -136,7 +151,8 @@ static void pv_validate_update(const json_t *obj, const json_t *old, ck_field_er
     json_object_foreach((json_t *)os, k, v) if (is_source_key(k)) json_object_set(b, k, v);
     if (!json_equal(a, b)) {
         char *na = json_dumps(a, JSON_COMPACT), *ob = json_dumps(b, JSON_COMPACT);
-        char *d = xasprintf("spec.persistentvolumesource is immutable after creation\n- %s\n+ %s\n", ob, na);
+        char *d = xasprintf("spec.persistentvolumesource is immutable after creation\n- %s\n+ %s\n",
+                            ob, na);
         ck_ferr_forbidden(fe, "spec.persistentvolumesource", d);
         free(d);
         free(na);
@@ -150,24 +166,39 @@ static void pv_validate_update(const json_t *obj, const json_t *old, ck_field_er
 
 static const ck_column pv_columns[] = {
     CK_CORE_COL_NAME,
-    {"Capacity", "string", "", "capacity is the description of the persistent volume's resources and capacity.", 0},
+    {"Capacity", "string", "",
+     "capacity is the description of the persistent volume's resources and capacity.", 0},
     {"Access Modes", "string", "", "accessModes contains all ways the volume can be mounted.", 0},
-    {"Reclaim Policy", "string", "", "persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.", 0},
-    {"Status", "string", "", "phase indicates if a volume is available, bound to a claim, or released by a claim.", 0},
-    {"Claim", "string", "", "claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.", 0},
+    {"Reclaim Policy", "string", "",
+     "persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from "
+     "its claim.",
+     0},
+    {"Status", "string", "",
+     "phase indicates if a volume is available, bound to a claim, or released by a claim.", 0},
+    {"Claim", "string", "",
+     "claimRef is part of a bi-directional binding between PersistentVolume and "
+     "PersistentVolumeClaim.",
+     0},
     {"StorageClass", "string", "", "StorageClass of the pv", 0},
     {"VolumeAttributesClass", "string", "", "VolumeAttributesClass of the pv", 0},
-    {"Reason", "string", "", "reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.", 0},
+    {"Reason", "string", "",
+     "reason is a brief CamelCase string that describes any failure and is meant for machine "
+     "parsing and tidy display in the CLI.",
+     0},
     CK_CORE_COL_AGE,
-    {"VolumeMode", "string", "", "volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.", 1},
+    {"VolumeMode", "string", "",
+     "volumeMode defines if a volume is intended to be used with a formatted filesystem or to "
+     "remain in raw block state.",
+     1},
 };
 
 /* helper.GetAccessModesAsString: RWO, ROX, RWX, RWOP in that order. */
-char *ck_pv_modes_string(const json_t *modes);
 char *ck_pv_modes_string(const json_t *modes)
 {
-    static const char *const order[][2] = {{"ReadWriteOnce", "RWO"}, {"ReadOnlyMany", "ROX"},
-                                           {"ReadWriteMany", "RWX"}, {"ReadWriteOncePod", "RWOP"}};
+    static const char *const order[][2] = {{"ReadWriteOnce", "RWO"},
+                                           {"ReadOnlyMany", "ROX"},
+                                           {"ReadWriteMany", "RWX"},
+                                           {"ReadWriteOncePod", "RWOP"}};
     char out[32] = "";
     for (size_t o = 0; o < 4; o++) {
         size_t i;
@@ -181,7 +212,6 @@ char *ck_pv_modes_string(const json_t *modes)
     return xstrdup(out);
 }
 
-char *ck_pv_quantity(const json_t *v);
 char *ck_pv_quantity(const json_t *v)
 {
     ck_quantity q;
@@ -198,11 +228,13 @@ static void pv_row(const json_t *obj, json_t *cells)
     const char *phase = ck_obj_str(obj, "status.phase");
     ck_row_str(cells, ck_obj_get(obj, "metadata.deletionTimestamp") ? "Terminating" : phase);
     const json_t *cr = json_object_get(spec, "claimRef");
-    ck_row_take(cells, cr ? xasprintf("%s/%s", ck_obj_str(cr, "namespace") ? ck_obj_str(cr, "namespace") : "",
-                                      ck_obj_str(cr, "name") ? ck_obj_str(cr, "name") : "")
-                          : xstrdup(""));
+    ck_row_take(cells,
+                cr ? xasprintf("%s/%s",
+                               ck_obj_str(cr, "namespace") ? ck_obj_str(cr, "namespace") : "",
+                               ck_obj_str(cr, "name") ? ck_obj_str(cr, "name") : "")
+                   : xstrdup(""));
     const char *ann = json_string_value(json_object_get(ck_obj_get(obj, "metadata.annotations"),
-                                                       "volume.beta.kubernetes.io/storage-class"));
+                                                        "volume.beta.kubernetes.io/storage-class"));
     ck_row_str(cells, ann ? ann : ck_obj_str(spec, "storageClassName"));
     const char *vac = ck_obj_str(spec, "volumeAttributesClassName");
     ck_row_str(cells, vac ? vac : "<unset>");

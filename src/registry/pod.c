@@ -94,9 +94,9 @@ static void default_tolerations(json_t *spec)
         }
         if (covered) continue;
         if (!json_is_array(tols)) json_object_set_new(spec, "tolerations", tols = json_array());
-        json_array_append_new(tols, json_pack("{s:s, s:s, s:s, s:i}", "key", keys[k], "operator",
-                                              "Exists", "effect", "NoExecute",
-                                              "tolerationSeconds", 300));
+        json_array_append_new(tols,
+                              json_pack("{s:s, s:s, s:s, s:i}", "key", keys[k], "operator",
+                                        "Exists", "effect", "NoExecute", "tolerationSeconds", 300));
     }
 }
 
@@ -228,8 +228,8 @@ static void pod_validate_update(const json_t *obj, const json_t *old, ck_field_e
     json_array_foreach(json_object_get(ns, "schedulingGates"), i, t)
     {
         bool old_gate = false;
-        json_array_foreach(json_object_get(os, "schedulingGates"), j, u)
-            old_gate |= streq(ck_obj_str(t, "name"), ck_obj_str(u, "name"));
+        json_array_foreach(json_object_get(os, "schedulingGates"), j, u) old_gate |=
+            streq(ck_obj_str(t, "name"), ck_obj_str(u, "name"));
         if (old_gate) continue;
         char p[96], *d = xasprintf("only deletion is allowed, but found new scheduling gate '%s'",
                                    ck_obj_str(t, "name") ? ck_obj_str(t, "name") : "");
@@ -243,12 +243,15 @@ static void pod_validate_update(const json_t *obj, const json_t *old, ck_field_e
                                                "tolerations"};
     for (size_t k = 0; k < ARRAY_SIZE(mutable_keys); k++) {
         json_t *v = json_object_get(os, mutable_keys[k]);
-        if (v) json_object_set(m, mutable_keys[k], v);
-        else json_object_del(m, mutable_keys[k]);
+        if (v)
+            json_object_set(m, mutable_keys[k], v);
+        else
+            json_object_del(m, mutable_keys[k]);
     }
     bool images_only = true;
     for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
-        images_only &= same_except_images(json_object_get(m, lists[l]), json_object_get(os, lists[l]));
+        images_only &=
+            same_except_images(json_object_get(m, lists[l]), json_object_get(os, lists[l]));
         json_t *v = json_object_get(os, lists[l]);
         if (v) json_object_set(m, lists[l], v);
     }
@@ -297,13 +300,15 @@ static int admit_priority(ck_strategy_ctx *ctx, json_t *obj, ck_err **err)
     const char *cls = ck_obj_str(spec, "priorityClassName");
     prio p = {.want = cls && *cls ? cls : NULL};
     ck_rtype *rt = ck_registry_find("scheduling.k8s.io", "v1", "priorityclasses");
-    if (ctx && ctx->srv && ctx->srv->cache && rt) ck_cache_each(ctx->srv->cache, rt, NULL, NULL, find_class, &p);
+    if (ctx && ctx->srv && ctx->srv->cache && rt)
+        ck_cache_each(ctx->srv->cache, rt, NULL, NULL, find_class, &p);
     json_int_t value = 0;
     const char *policy = "PreemptLowerPriority";
     const char *name = ck_obj_str(obj, "metadata.name");
     if (p.found) {
         value = json_integer_value(json_object_get(p.found, "value"));
-        if (ck_obj_str(p.found, "preemptionPolicy")) policy = ck_obj_str(p.found, "preemptionPolicy");
+        if (ck_obj_str(p.found, "preemptionPolicy"))
+            policy = ck_obj_str(p.found, "preemptionPolicy");
         json_t *cname = ck_obj_get(p.found, "metadata.name");
         if (!p.want && cname) json_object_set(spec, "priorityClassName", cname);
     } else if (streq(p.want, "system-node-critical")) {
@@ -337,7 +342,8 @@ static int admit_priority(ck_strategy_ctx *ctx, json_t *obj, ck_err **err)
     json_object_set_new(spec, "priority", json_integer(value));
     if (!json_object_get(spec, "preemptionPolicy"))
         json_object_set_new(spec, "preemptionPolicy", found_policy);
-    else json_decref(found_policy);
+    else
+        json_decref(found_policy);
     return 0;
 }
 
@@ -370,18 +376,26 @@ static const ck_column pod_columns[] = {
      "container in this pod has restarted.",
      0},
     CK_CORE_COL_AGE,
-    {"IP", "string", "", "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.", 1},
+    {"IP", "string", "",
+     "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet "
+     "allocated.",
+     1},
     {"Node", "string", "", "NodeName indicates in which node this pod is scheduled.", 1},
-    {"Nominated Node", "string", "", "nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods.", 1},
-    {"Readiness Gates", "string", "", "If specified, all readiness gates will be evaluated for pod readiness.", 1},
+    {"Nominated Node", "string", "",
+     "nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot "
+     "be scheduled right away as preemption victims receive their graceful termination periods.",
+     1},
+    {"Readiness Gates", "string", "",
+     "If specified, all readiness gates will be evaluated for pod readiness.", 1},
 };
 
 static bool cond_true(const json_t *status, const char *type)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(status, "conditions"), i, c) if (
-        streq(ck_obj_str(c, "type"), type)) return streq(ck_obj_str(c, "status"), "True");
+    json_array_foreach(
+        json_object_get(status, "conditions"), i,
+        c) if (streq(ck_obj_str(c, "type"), type)) return streq(ck_obj_str(c, "status"), "True");
     return false;
 }
 
@@ -409,12 +423,13 @@ static void pod_row(const json_t *obj, json_t *cells)
     long total = (long)json_array_size(json_object_get(spec, "containers"));
     int64_t last = -1, init_last = -1; /* seconds since the latest restart; -1: none */
     const char *phase = ck_obj_str(st, "phase");
-    char *reason = xstrdup(ck_obj_str(st, "reason") && *ck_obj_str(st, "reason") ?
-                               ck_obj_str(st, "reason") : phase);
+    char *reason = xstrdup(
+        ck_obj_str(st, "reason") && *ck_obj_str(st, "reason") ? ck_obj_str(st, "reason") : phase);
     size_t i, j;
     json_t *c, *ic;
-    json_array_foreach(json_object_get(st, "conditions"), i, c) if (
-        streq(ck_obj_str(c, "type"), "PodScheduled") && streq(ck_obj_str(c, "reason"), "SchedulingGated"))
+    json_array_foreach(json_object_get(st, "conditions"), i,
+                       c) if (streq(ck_obj_str(c, "type"), "PodScheduled") &&
+                              streq(ck_obj_str(c, "reason"), "SchedulingGated"))
     {
         free(reason);
         reason = xstrdup("SchedulingGated");
@@ -442,9 +457,12 @@ static void pod_row(const json_t *obj, json_t *cells)
             continue;
         }
         free(reason);
-        if (term) reason = terminated_reason(term, "Init:");
-        else if (wr && *wr && !streq(wr, "PodInitializing")) reason = xasprintf("Init:%s", wr);
-        else reason = xasprintf("Init:%zu/%zu", i, json_array_size(inits));
+        if (term)
+            reason = terminated_reason(term, "Init:");
+        else if (wr && *wr && !streq(wr, "PodInitializing"))
+            reason = xasprintf("Init:%s", wr);
+        else
+            reason = xasprintf("Init:%zu/%zu", i, json_array_size(inits));
         initializing = true;
         break;
     }
@@ -465,7 +483,8 @@ static void pod_row(const json_t *obj, json_t *cells)
             } else if (term) {
                 free(reason);
                 reason = terminated_reason(term, "");
-            } else if (json_is_true(json_object_get(c, "ready")) && ck_obj_get(c, "state.running")) {
+            } else if (json_is_true(json_object_get(c, "ready")) &&
+                       ck_obj_get(c, "state.running")) {
                 running = true;
                 ready++;
             }
@@ -479,7 +498,8 @@ static void pod_row(const json_t *obj, json_t *cells)
         bool terminal = streq(phase, "Succeeded") || streq(phase, "Failed");
         if (streq(ck_obj_str(st, "reason"), "NodeLost") || !terminal) {
             free(reason);
-            reason = xstrdup(streq(ck_obj_str(st, "reason"), "NodeLost") ? "Unknown" : "Terminating");
+            reason =
+                xstrdup(streq(ck_obj_str(st, "reason"), "NodeLost") ? "Unknown" : "Terminating");
         }
     }
     ck_row_name(obj, cells);
@@ -506,8 +526,8 @@ static void pod_row(const json_t *obj, json_t *cells)
     long trues = 0;
     json_array_foreach(gates, i, c)
     {
-        json_array_foreach(json_object_get(st, "conditions"), j, ic) if (
-            streq(ck_obj_str(ic, "type"), ck_obj_str(c, "conditionType")))
+        json_array_foreach(json_object_get(st, "conditions"), j,
+                           ic) if (streq(ck_obj_str(ic, "type"), ck_obj_str(c, "conditionType")))
         {
             trues += streq(ck_obj_str(ic, "status"), "True");
             break;
@@ -518,10 +538,14 @@ static void pod_row(const json_t *obj, json_t *cells)
 
 /* ---- field selectors (ToSelectableFields) ---- */
 
-static const char *const pod_fields[] = {"spec.nodeName",       "spec.restartPolicy",
-                                         "spec.schedulerName",  "spec.serviceAccountName",
-                                         "spec.hostNetwork",    "status.phase",
-                                         "status.podIP",        "status.nominatedNodeName",
+static const char *const pod_fields[] = {"spec.nodeName",
+                                         "spec.restartPolicy",
+                                         "spec.schedulerName",
+                                         "spec.serviceAccountName",
+                                         "spec.hostNetwork",
+                                         "status.phase",
+                                         "status.podIP",
+                                         "status.nominatedNodeName",
                                          NULL};
 
 static char *pod_field(const json_t *obj, const char *field)

@@ -39,7 +39,8 @@ void ck_resource_list_defaults(json_t *rl)
         if (!ck_json_quantity(v, &q)) continue;
         if (q.scale < -3) { /* round up to milli units, away from zero */
             __int128 div = 1;
-            for (int32_t s = q.scale; s < -3; s++) div *= 10;
+            for (int32_t s = q.scale; s < -3; s++)
+                div *= 10;
             __int128 m = q.mantissa / div;
             if (q.mantissa % div) m += q.mantissa > 0 ? 1 : -1;
             q.mantissa = m;
@@ -62,15 +63,36 @@ static bool in_list(const char *s, const char *const *list)
 }
 
 static const char *const container_res[] = {"cpu", "memory", "ephemeral-storage", NULL};
-static const char *const quota_res[] = {
-    "cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory", "requests.storage",
-    "requests.ephemeral-storage", "limits.cpu", "limits.memory", "limits.ephemeral-storage",
-    "pods", "services", "replicationcontrollers", "resourcequotas", "secrets",
-    "persistentvolumeclaims", "configmaps", "services.nodeports", "services.loadbalancers", NULL};
-static const char *const integer_res[] = {"pods", "services", "replicationcontrollers",
-                                          "resourcequotas", "secrets", "configmaps",
-                                          "persistentvolumeclaims", "services.nodeports",
-                                          "services.loadbalancers", NULL};
+static const char *const quota_res[] = {"cpu",
+                                        "memory",
+                                        "ephemeral-storage",
+                                        "requests.cpu",
+                                        "requests.memory",
+                                        "requests.storage",
+                                        "requests.ephemeral-storage",
+                                        "limits.cpu",
+                                        "limits.memory",
+                                        "limits.ephemeral-storage",
+                                        "pods",
+                                        "services",
+                                        "replicationcontrollers",
+                                        "resourcequotas",
+                                        "secrets",
+                                        "persistentvolumeclaims",
+                                        "configmaps",
+                                        "services.nodeports",
+                                        "services.loadbalancers",
+                                        NULL};
+static const char *const integer_res[] = {"pods",
+                                          "services",
+                                          "replicationcontrollers",
+                                          "resourcequotas",
+                                          "secrets",
+                                          "configmaps",
+                                          "persistentvolumeclaims",
+                                          "services.nodeports",
+                                          "services.loadbalancers",
+                                          NULL};
 
 static bool is_hugepages(const char *n)
 {
@@ -137,7 +159,8 @@ void ck_validate_quantity(const char *resource, const json_t *v, const char *pat
         return;
     }
     char *s = ck_quantity_string(&q);
-    if (q.mantissa < 0) ck_ferr_invalid_str(fe, path, s, "must be greater than or equal to 0");
+    if (q.mantissa < 0)
+        ck_ferr_invalid_str(fe, path, s, "must be greater than or equal to 0");
     else if ((in_list(resource, integer_res) || is_extended(resource)) &&
              ck_quantity_milli(&q) % 1000)
         ck_ferr_invalid_str(fe, path, s, "must be an integer");
@@ -246,30 +269,57 @@ static void container_defaults(json_t *c)
     json_t *x;
     json_array_foreach(json_object_get(c, "ports"), i, x) if (json_is_object(x))
         ck_obj_default_str(x, "protocol", "TCP");
-    json_array_foreach(json_object_get(c, "env"), i, x) field_ref_defaults(ck_obj_get(x, "valueFrom"));
+    json_array_foreach(json_object_get(c, "env"), i, x)
+        field_ref_defaults(ck_obj_get(x, "valueFrom"));
     probe_defaults(json_object_get(c, "livenessProbe"));
     probe_defaults(json_object_get(c, "readinessProbe"));
     probe_defaults(json_object_get(c, "startupProbe"));
     json_t *lc = json_object_get(c, "lifecycle");
     probe_handler_defaults(json_object_get(lc, "postStart"));
     probe_handler_defaults(json_object_get(lc, "preStop"));
-    json_t *res = json_object_get(c, "resources");
+    json_t *res = ck_obj_ensure(c, "resources"); /* a struct upstream always prints */
     ck_resource_list_defaults(json_object_get(res, "limits"));
     ck_resource_list_defaults(json_object_get(res, "requests"));
 }
 
-static const char *const volume_sources[] = {
-    "emptyDir", "hostPath", "gitRepo", "gcePersistentDisk", "awsElasticBlockStore", "secret",
-    "nfs", "iscsi", "glusterfs", "flocker", "persistentVolumeClaim", "rbd", "cinder", "cephfs",
-    "quobyte", "downwardAPI", "fc", "flexVolume", "configMap", "azureFile", "vsphereVolume",
-    "photonPersistentDisk", "portworxVolume", "azureDisk", "storageos", "projected", "scaleIO",
-    "csi", "ephemeral", "image", NULL};
+static const char *const volume_sources[] = {"emptyDir",
+                                             "hostPath",
+                                             "gitRepo",
+                                             "gcePersistentDisk",
+                                             "awsElasticBlockStore",
+                                             "secret",
+                                             "nfs",
+                                             "iscsi",
+                                             "glusterfs",
+                                             "flocker",
+                                             "persistentVolumeClaim",
+                                             "rbd",
+                                             "cinder",
+                                             "cephfs",
+                                             "quobyte",
+                                             "downwardAPI",
+                                             "fc",
+                                             "flexVolume",
+                                             "configMap",
+                                             "azureFile",
+                                             "vsphereVolume",
+                                             "photonPersistentDisk",
+                                             "portworxVolume",
+                                             "azureDisk",
+                                             "storageos",
+                                             "projected",
+                                             "scaleIO",
+                                             "csi",
+                                             "ephemeral",
+                                             "image",
+                                             NULL};
 
 static void volume_defaults(json_t *v)
 {
     if (!json_is_object(v)) return;
     bool any = false;
-    for (const char *const *s = volume_sources; *s; s++) any |= json_object_get(v, *s) != NULL;
+    for (const char *const *s = volume_sources; *s; s++)
+        any |= json_object_get(v, *s) != NULL;
     if (!any) json_object_set_new(v, "emptyDir", json_object());
     static const char *const moded[] = {"secret", "configMap", "downwardAPI", "projected"};
     for (size_t i = 0; i < ARRAY_SIZE(moded); i++) {
@@ -332,7 +382,8 @@ void ck_podspec_defaults(json_t *spec)
     /* The deprecated serviceAccount mirrors serviceAccountName (v1 conversion). */
     const char *sa = ck_obj_str(spec, "serviceAccountName");
     const char *dep = ck_obj_str(spec, "serviceAccount");
-    if ((!sa || !*sa) && dep && *dep) json_object_set_new(spec, "serviceAccountName", json_string(dep));
+    if ((!sa || !*sa) && dep && *dep)
+        json_object_set_new(spec, "serviceAccountName", json_string(dep));
     sa = ck_obj_str(spec, "serviceAccountName");
     if (sa && *sa) json_object_set_new(spec, "serviceAccount", json_string(sa));
 }

@@ -64,4 +64,12 @@ unsigned ck_is_config_map_key(const char *key, ck_msgs *out);
 /* The decoded length of standard base64 text, or -1 if it is not valid base64. */
 long ck_base64_len(const char *s);
 
+/* PersistentVolume(Claim) helpers (persistentvolume.c): the accessModes rules at path
+ * (required_detail is the detail of an empty list), GetAccessModesAsString ("RWO,ROX"),
+ * and a quantity's printed form ("0" when absent). Strings are the caller's to free. */
+void ck_pv_access_modes(const json_t *modes, const char *path, const char *required_detail,
+                        ck_field_errors *fe);
+char *ck_pv_modes_string(const json_t *modes);
+char *ck_pv_quantity(const json_t *v);
+
 #endif

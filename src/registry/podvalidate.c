@@ -103,9 +103,12 @@ static void container_ports(const json_t *ports, const char *path, ck_field_erro
         if (name && *name) {
             ck_msgs m = {0};
             snprintf(b, sizeof b, "%s[%zu].name", path, i);
-            if (port_name_msgs(name, &m)) ck_ferr_invalid_msgs(fe, b, name, &m);
-            else if (set_has(&names, name)) ck_ferr_duplicate(fe, b, json_object_get(p, "name"));
-            else set_add(&names, name);
+            if (port_name_msgs(name, &m))
+                ck_ferr_invalid_msgs(fe, b, name, &m);
+            else if (set_has(&names, name))
+                ck_ferr_duplicate(fe, b, json_object_get(p, "name"));
+            else
+                set_add(&names, name);
         }
         snprintf(b, sizeof b, "%s[%zu].containerPort", path, i);
         port_num(fe, b, json_object_get(p, "containerPort"), true);
@@ -113,7 +116,8 @@ static void container_ports(const json_t *ports, const char *path, ck_field_erro
         port_num(fe, b, json_object_get(p, "hostPort"), false);
         snprintf(b, sizeof b, "%s[%zu].protocol", path, i);
         const json_t *proto = json_object_get(p, "protocol");
-        if (!json_string_length(proto)) ck_ferr_required(fe, b, "");
+        if (!json_string_length(proto))
+            ck_ferr_required(fe, b, "");
         else if (!in_str(json_string_value(proto), protocols))
             ck_ferr_not_supported(fe, b, proto, protocols);
     }
@@ -145,7 +149,8 @@ static void env_vars(const json_t *env, const char *path, ck_field_errors *fe)
         static const char *const srcs[] = {"fieldRef", "resourceFieldRef", "configMapKeyRef",
                                            "secretKeyRef"};
         int n = 0;
-        for (size_t s = 0; s < ARRAY_SIZE(srcs); s++) n += json_object_get(vf, srcs[s]) != NULL;
+        for (size_t s = 0; s < ARRAY_SIZE(srcs); s++)
+            n += json_object_get(vf, srcs[s]) != NULL;
         snprintf(b, sizeof b, "%s[%zu].valueFrom", path, i);
         if (n == 0)
             ck_ferr_invalid_str(fe, b, "",
@@ -259,13 +264,16 @@ static void container_common(const json_t *c, const strset *vols, const char *pa
     char b[512];
     const char *name = ck_obj_str(c, "name");
     snprintf(b, sizeof b, "%s.name", path);
-    if (!name || !*name) ck_ferr_required(fe, b, "");
-    else dns_label(fe, b, name);
+    if (!name || !*name)
+        ck_ferr_required(fe, b, "");
+    else
+        dns_label(fe, b, name);
     snprintf(b, sizeof b, "%s.image", path);
     if (!json_string_length(json_object_get(c, "image"))) ck_ferr_required(fe, b, "");
     const json_t *tmp = json_object_get(c, "terminationMessagePolicy");
     snprintf(b, sizeof b, "%s.terminationMessagePolicy", path);
-    if (!json_string_length(tmp)) ck_ferr_required(fe, b, "");
+    if (!json_string_length(tmp))
+        ck_ferr_required(fe, b, "");
     else if (!in_str(json_string_value(tmp), msg_policies))
         ck_ferr_not_supported(fe, b, tmp, msg_policies);
     snprintf(b, sizeof b, "%s.ports", path);
@@ -276,7 +284,8 @@ static void container_common(const json_t *c, const strset *vols, const char *pa
     volume_mounts(json_object_get(c, "volumeMounts"), vols, b, fe);
     const json_t *pp = json_object_get(c, "imagePullPolicy");
     snprintf(b, sizeof b, "%s.imagePullPolicy", path);
-    if (!json_string_length(pp)) ck_ferr_required(fe, b, "");
+    if (!json_string_length(pp))
+        ck_ferr_required(fe, b, "");
     else if (!in_str(json_string_value(pp), pull_policies))
         ck_ferr_not_supported(fe, b, pp, pull_policies);
     snprintf(b, sizeof b, "%s.resources", path);
@@ -325,7 +334,8 @@ static void host_ports(const json_t *ctrs, const char *path, ck_field_errors *fe
             set_add(&seen, key);
         }
     }
-    for (i = 0; i < nkeys; i++) free(keys[i]);
+    for (i = 0; i < nkeys; i++)
+        free(keys[i]);
     free(keys);
     free(seen.v);
 }
@@ -333,25 +343,73 @@ static void host_ports(const json_t *ctrs, const char *path, ck_field_errors *fe
 /* ValidateVolumes; fills vols with the valid names. */
 static void volumes(const json_t *list, const char *path, strset *vols, ck_field_errors *fe)
 {
-    static const char *const srcs[] = {
-        "emptyDir", "hostPath", "gitRepo", "gcePersistentDisk", "awsElasticBlockStore", "secret",
-        "nfs", "iscsi", "glusterfs", "flocker", "persistentVolumeClaim", "rbd", "cinder",
-        "cephfs", "quobyte", "downwardAPI", "fc", "flexVolume", "configMap", "azureFile",
-        "vsphereVolume", "photonPersistentDisk", "portworxVolume", "azureDisk", "storageos",
-        "projected", "scaleIO", "csi", "ephemeral", "image"};
+    static const char *const srcs[] = {"emptyDir",
+                                       "hostPath",
+                                       "gitRepo",
+                                       "gcePersistentDisk",
+                                       "awsElasticBlockStore",
+                                       "secret",
+                                       "nfs",
+                                       "iscsi",
+                                       "glusterfs",
+                                       "flocker",
+                                       "persistentVolumeClaim",
+                                       "rbd",
+                                       "cinder",
+                                       "cephfs",
+                                       "quobyte",
+                                       "downwardAPI",
+                                       "fc",
+                                       "flexVolume",
+                                       "configMap",
+                                       "azureFile",
+                                       "vsphereVolume",
+                                       "photonPersistentDisk",
+                                       "portworxVolume",
+                                       "azureDisk",
+                                       "storageos",
+                                       "projected",
+                                       "scaleIO",
+                                       "csi",
+                                       "ephemeral",
+                                       "image"};
     /* Upstream's spelling of the paths it reports for a second volume type. */
-    static const char *const shown[] = {
-        "emptyDir", "hostPath", "gitRepo", "gcePersistentDisk", "awsElasticBlockStore", "secret",
-        "nfs", "iscsi", "glusterfs", "flocker", "persistentVolumeClaim", "rbd", "cinder",
-        "cephFS", "quobyte", "downwarAPI", "fc", "flexVolume", "configMap", "azureFile",
-        "vsphereVolume", "photonPersistentDisk", "portworxVolume", "azureDisk", "storageos",
-        "projected", "scaleIO", "csi", "ephemeral", "image"};
+    static const char *const shown[] = {"emptyDir",
+                                        "hostPath",
+                                        "gitRepo",
+                                        "gcePersistentDisk",
+                                        "awsElasticBlockStore",
+                                        "secret",
+                                        "nfs",
+                                        "iscsi",
+                                        "glusterfs",
+                                        "flocker",
+                                        "persistentVolumeClaim",
+                                        "rbd",
+                                        "cinder",
+                                        "cephFS",
+                                        "quobyte",
+                                        "downwarAPI",
+                                        "fc",
+                                        "flexVolume",
+                                        "configMap",
+                                        "azureFile",
+                                        "vsphereVolume",
+                                        "photonPersistentDisk",
+                                        "portworxVolume",
+                                        "azureDisk",
+                                        "storageos",
+                                        "projected",
+                                        "scaleIO",
+                                        "csi",
+                                        "ephemeral",
+                                        "image"};
     /* Required name-like member of the common sources. */
     static const struct {
         const char *src, *field;
-    } req[] = {{"hostPath", "path"},     {"secret", "secretName"},
-               {"configMap", "name"},     {"persistentVolumeClaim", "claimName"},
-               {"nfs", "server"},         {"nfs", "path"}};
+    } req[] = {{"hostPath", "path"},  {"secret", "secretName"},
+               {"configMap", "name"}, {"persistentVolumeClaim", "claimName"},
+               {"nfs", "server"},     {"nfs", "path"}};
     size_t i;
     json_t *v;
     char b[512];
@@ -368,7 +426,8 @@ static void volumes(const json_t *list, const char *path, strset *vols, ck_field
                 continue;
             }
             for (size_t r = 0; r < ARRAY_SIZE(req); r++)
-                if (streq(req[r].src, srcs[s]) && !json_string_length(json_object_get(src, req[r].field))) {
+                if (streq(req[r].src, srcs[s]) &&
+                    !json_string_length(json_object_get(src, req[r].field))) {
                     snprintf(b, sizeof b, "%s[%zu].%s.%s", path, i, srcs[s], req[r].field);
                     ck_ferr_required(fe, b, "");
                 }
@@ -379,8 +438,10 @@ static void volumes(const json_t *list, const char *path, strset *vols, ck_field
         }
         const char *name = ck_obj_str(v, "name");
         snprintf(b, sizeof b, "%s[%zu].name", path, i);
-        if (!name || !*name) ck_ferr_required(fe, b, "");
-        else dns_label(fe, b, name);
+        if (!name || !*name)
+            ck_ferr_required(fe, b, "");
+        else
+            dns_label(fe, b, name);
         if (name && set_has(vols, name)) ck_ferr_duplicate(fe, b, json_object_get(v, "name"));
         if (ck_ferrs_count(fe) == before && name) set_add(vols, name);
     }
@@ -396,8 +457,10 @@ static void enum_field(const json_t *spec, const char *key, const char *path,
     char b[512];
     const json_t *v = json_object_get(spec, key);
     snprintf(b, sizeof b, "%s.%s", path, key);
-    if (!json_string_length(v)) ck_ferr_required(fe, b, "");
-    else if (!in_str(json_string_value(v), allowed)) ck_ferr_not_supported(fe, b, v, allowed);
+    if (!json_string_length(v))
+        ck_ferr_required(fe, b, "");
+    else if (!in_str(json_string_value(v), allowed))
+        ck_ferr_not_supported(fe, b, v, allowed);
 }
 
 static void name_field(const json_t *spec, const char *key, const char *path, ck_field_errors *fe)
@@ -428,8 +491,10 @@ void ck_validate_pod_spec(const json_t *spec, const char *path, bool is_pod, ck_
         container_common(c, &vols, cb, fe);
         const char *name = ck_obj_str(c, "name");
         snprintf(b, sizeof b, "%s.name", cb);
-        if (set_has(&names, name ? name : "")) ck_ferr_duplicate(fe, b, json_object_get(c, "name"));
-        else set_add(&names, name ? name : "");
+        if (set_has(&names, name ? name : ""))
+            ck_ferr_duplicate(fe, b, json_object_get(c, "name"));
+        else
+            set_add(&names, name ? name : "");
         lifecycle_probes(c, cb, fe);
         if (json_object_get(c, "restartPolicy")) {
             snprintf(b, sizeof b, "%s.restartPolicy", cb);
@@ -448,8 +513,10 @@ void ck_validate_pod_spec(const json_t *spec, const char *path, bool is_pod, ck_
         if (rp && !streq(json_string_value(rp), "Always")) ck_ferr_not_supported(fe, b, rp, always);
         const char *name = ck_obj_str(c, "name");
         snprintf(b, sizeof b, "%s.name", cb);
-        if (set_has(&names, name ? name : "")) ck_ferr_duplicate(fe, b, json_object_get(c, "name"));
-        else if (name && *name) set_add(&names, name);
+        if (set_has(&names, name ? name : ""))
+            ck_ferr_duplicate(fe, b, json_object_get(c, "name"));
+        else if (name && *name)
+            set_add(&names, name);
         if (streq(json_string_value(rp), "Always")) {
             lifecycle_probes(c, cb, fe);
         } else {
@@ -464,8 +531,7 @@ void ck_validate_pod_spec(const json_t *spec, const char *path, bool is_pod, ck_
                 }
         }
     }
-    if (json_is_true(json_object_get(spec, "hostNetwork")))
-        json_array_foreach(ctrs, i, c)
+    if (json_is_true(json_object_get(spec, "hostNetwork"))) json_array_foreach(ctrs, i, c)
         {
             size_t j;
             json_t *p;
@@ -491,7 +557,8 @@ void ck_validate_pod_spec(const json_t *spec, const char *path, bool is_pod, ck_
             ck_ferr_required(fe, b, "must provide `dnsConfig` when `dnsPolicy` is None");
         } else if (!json_array_size(json_object_get(dc, "nameservers"))) {
             snprintf(b, sizeof b, "%s.dnsConfig.nameservers", path);
-            ck_ferr_required(fe, b, "must provide at least one DNS nameserver when `dnsPolicy` is None");
+            ck_ferr_required(fe, b,
+                             "must provide at least one DNS nameserver when `dnsPolicy` is None");
         }
     }
     name_field(spec, "serviceAccountName", path, fe);
@@ -547,7 +614,8 @@ void ck_validate_pod_spec(const json_t *spec, const char *path, bool is_pod, ck_
                 if (!json_object_get(s, "serviceAccountToken") || (sa && *sa)) continue;
                 snprintf(b, sizeof b, "%s.volumes[%zu].projected.sources[%zu].serviceAccountToken",
                          path, i, j);
-                ck_ferr_forbidden(fe, b, "must not be specified when serviceAccountName is not set");
+                ck_ferr_forbidden(fe, b,
+                                  "must not be specified when serviceAccountName is not set");
             }
         }
     }
@@ -590,9 +658,12 @@ unsigned ck_is_config_map_key(const char *key, ck_msgs *out)
         m->v[m->n++] = xstrdup("a valid config key must consist of alphanumeric characters, '-', "
                                "'_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', "
                                "regex used for validation is '[-._a-zA-Z0-9]+')");
-    if (streq(key, ".")) m->v[m->n++] = xstrdup("must not be '.'");
-    else if (streq(key, "..")) m->v[m->n++] = xstrdup("must not be '..'");
-    else if (has_prefix(key, "..")) m->v[m->n++] = xstrdup("must not start with '..'");
+    if (streq(key, "."))
+        m->v[m->n++] = xstrdup("must not be '.'");
+    else if (streq(key, ".."))
+        m->v[m->n++] = xstrdup("must not be '..'");
+    else if (has_prefix(key, ".."))
+        m->v[m->n++] = xstrdup("must not start with '..'");
     unsigned r = m->n;
     ck_msgs_free(&tmp);
     return r;
@@ -606,8 +677,10 @@ long ck_base64_len(const char *s)
         char c = s[i];
         bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                    c == '+' || c == '/';
-        if (c == '=' && i >= n - 2) pad++;
-        else if (!b64 || pad) return -1;
+        if (c == '=' && i >= n - 2)
+            pad++;
+        else if (!b64 || pad)
+            return -1;
     }
     return (long)(n / 4 * 3 - pad);
 }

@@ -34,9 +34,14 @@ static void hard_list(const json_t *list, const char *path, ck_field_errors *fe)
     }
 }
 
-static const char *const scopes[] = {"Terminating", "NotTerminating", "BestEffort", "NotBestEffort",
-                                     "PriorityClass", "CrossNamespacePodAffinity",
-                                     "VolumeAttributesClass", NULL};
+static const char *const scopes[] = {"Terminating",
+                                     "NotTerminating",
+                                     "BestEffort",
+                                     "NotBestEffort",
+                                     "PriorityClass",
+                                     "CrossNamespacePodAffinity",
+                                     "VolumeAttributesClass",
+                                     NULL};
 
 static void rq_validate(const json_t *obj, ck_field_errors *fe)
 {
@@ -51,7 +56,8 @@ static void rq_validate(const json_t *obj, ck_field_errors *fe)
     {
         const char *v = json_string_value(s) ? json_string_value(s) : "";
         const char *const *k = scopes;
-        while (*k && !streq(*k, v)) k++;
+        while (*k && !streq(*k, v))
+            k++;
         if (!*k) ck_ferr_invalid(fe, "spec.scopes", sc, "unsupported scope");
         be |= streq(v, "BestEffort");
         nbe |= streq(v, "NotBestEffort");
@@ -84,8 +90,12 @@ static void rq_validate_update(const json_t *obj, const json_t *old, ck_field_er
 
 static const ck_column rq_columns[] = {
     CK_CORE_COL_NAME,
-    {"Request", "string", "", "Request represents a minimum amount of cpu/memory that a container may consume.", 0},
-    {"Limit", "string", "", "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.", 0},
+    {"Request", "string", "",
+     "Request represents a minimum amount of cpu/memory that a container may consume.", 0},
+    {"Limit", "string", "",
+     "Limits control the maximum amount of cpu/memory that a container may use independent of "
+     "contention on the node.",
+     0},
     CK_CORE_COL_AGE,
 };
 

@@ -71,14 +71,17 @@ static void secret_validate(const json_t *obj, ck_field_errors *fe)
         snprintf(p, sizeof p, "data[%s]", k);
         if (ck_is_config_map_key(k, &m)) ck_ferr_invalid_msgs(fe, p, k, &m);
         long n = ck_base64_len(json_string_value(v) ? json_string_value(v) : "");
-        if (n < 0) ck_ferr_invalid_str(fe, p, "<secret contents redacted>", "illegal base64 data");
-        else total += n;
+        if (n < 0)
+            ck_ferr_invalid_str(fe, p, "<secret contents redacted>", "illegal base64 data");
+        else
+            total += n;
     }
     if (total > MAX_SIZE) ck_ferr_too_long(fe, "data", MAX_SIZE);
     const char *type = ck_obj_str(obj, "type");
     if (streq(type, "kubernetes.io/service-account-token")) {
         const json_t *ann = ck_obj_get(obj, "metadata.annotations");
-        const char *sa = json_string_value(json_object_get(ann, "kubernetes.io/service-account.name"));
+        const char *sa =
+            json_string_value(json_object_get(ann, "kubernetes.io/service-account.name"));
         if (!sa || !*sa)
             ck_ferr_required(fe, "metadata.annotations[kubernetes.io/service-account.name]", "");
     } else if (streq(type, "kubernetes.io/dockercfg")) {
@@ -125,7 +128,8 @@ static void secret_row(const json_t *obj, json_t *cells)
 {
     ck_row_name(obj, cells);
     ck_row_str(cells, ck_obj_str(obj, "type"));
-    json_array_append_new(cells, json_integer((json_int_t)json_object_size(json_object_get(obj, "data"))));
+    json_array_append_new(cells,
+                          json_integer((json_int_t)json_object_size(json_object_get(obj, "data"))));
     ck_row_age(obj, cells);
 }
 

@@ -24,7 +24,8 @@ static void svc_defaults(json_t *obj)
     ck_obj_default_str(spec, "sessionAffinity", "None");
     const char *aff = ck_obj_str(spec, "sessionAffinity");
     if (streq(aff, "None")) json_object_del(spec, "sessionAffinityConfig");
-    if (streq(aff, "ClientIP") && !ck_obj_get(spec, "sessionAffinityConfig.clientIP.timeoutSeconds"))
+    if (streq(aff, "ClientIP") &&
+        !ck_obj_get(spec, "sessionAffinityConfig.clientIP.timeoutSeconds"))
         json_object_set_new(spec, "sessionAffinityConfig",
                             json_pack("{s:{s:i}}", "clientIP", "timeoutSeconds", 10800));
     ck_obj_default_str(spec, "type", "ClusterIP");
@@ -45,8 +46,8 @@ static void svc_defaults(json_t *obj)
         ck_obj_default_str(spec, "internalTrafficPolicy", "Cluster");
     if (streq(type, "LoadBalancer")) {
         ck_obj_default_bool(spec, "allocateLoadBalancerNodePorts", true);
-        json_array_foreach(ck_obj_get(obj, "status.loadBalancer.ingress"), i, p) if (
-            json_string_length(json_object_get(p, "ip")))
+        json_array_foreach(ck_obj_get(obj, "status.loadBalancer.ingress"), i,
+                           p) if (json_string_length(json_object_get(p, "ip")))
             ck_obj_default_str(p, "ipMode", "VIP");
     }
 }
@@ -105,7 +106,8 @@ static void svc_prepare_update(json_t *obj, const json_t *old)
     size_t i, j;
     json_t *p, *q;
     if (needs_cluster_ip(os) && needs_cluster_ip(ns)) {
-        if (!json_string_length(json_object_get(ns, "clusterIP")) && json_object_get(os, "clusterIP"))
+        if (!json_string_length(json_object_get(ns, "clusterIP")) &&
+            json_object_get(os, "clusterIP"))
             json_object_set(ns, "clusterIP", json_object_get(os, "clusterIP"));
         if (!json_array_size(json_object_get(ns, "clusterIPs")) &&
             json_array_size(json_object_get(os, "clusterIPs")))
@@ -142,7 +144,8 @@ static void svc_prepare_update(json_t *obj, const json_t *old)
     /* normalizeClusterIPs */
     const char *nip = ck_obj_str(ns, "clusterIP"), *oip = ck_obj_str(os, "clusterIP");
     if (json_array_size(json_object_get(os, "clusterIPs")) &&
-        !json_array_size(json_object_get(ns, "clusterIPs")) && streq(nip ? nip : "", oip ? oip : ""))
+        !json_array_size(json_object_get(ns, "clusterIPs")) &&
+        streq(nip ? nip : "", oip ? oip : ""))
         json_object_set(ns, "clusterIPs", json_object_get(os, "clusterIPs"));
     if (!streq(nip ? nip : "", oip ? oip : "")) {
         bool same_ips = same(json_object_get(ns, "clusterIPs"), json_object_get(os, "clusterIPs"));
@@ -164,7 +167,8 @@ static void svc_prepare_update(json_t *obj, const json_t *old)
     if (needs_node_port(os) && !needs_node_port(ns) && node_ports_subset(os, ns))
         json_array_foreach(json_object_get(ns, "ports"), i, p) json_object_del(p, "nodePort");
     if (needs_hc_port(os) && !needs_hc_port(ns) &&
-        same(json_object_get(ns, "healthCheckNodePort"), json_object_get(os, "healthCheckNodePort")))
+        same(json_object_get(ns, "healthCheckNodePort"),
+             json_object_get(os, "healthCheckNodePort")))
         json_object_del(ns, "healthCheckNodePort");
     bool was_lb = streq(ck_obj_str(os, "type"), "LoadBalancer");
     bool is_lb = streq(ck_obj_str(ns, "type"), "LoadBalancer");
@@ -175,7 +179,8 @@ static void svc_prepare_update(json_t *obj, const json_t *old)
                 json_object_del(ns, lbf[k]);
     }
     if (externally_accessible(os) && !externally_accessible(ns) &&
-        same(json_object_get(ns, "externalTrafficPolicy"), json_object_get(os, "externalTrafficPolicy")))
+        same(json_object_get(ns, "externalTrafficPolicy"),
+             json_object_get(os, "externalTrafficPolicy")))
         json_object_del(ns, "externalTrafficPolicy");
     if (!is_lb) json_object_set_new(ck_obj_ensure(obj, "status"), "loadBalancer", json_object());
 }
@@ -200,10 +205,12 @@ static void enum_req(const json_t *spec, const char *key, const char *const *all
     char p[64];
     snprintf(p, sizeof p, "spec.%s", key);
     const json_t *v = json_object_get(spec, key);
-    if (!json_string_length(v)) ck_ferr_required(fe, p, "");
+    if (!json_string_length(v))
+        ck_ferr_required(fe, p, "");
     else {
         const char *const *a = allowed;
-        while (*a && !streq(*a, json_string_value(v))) a++;
+        while (*a && !streq(*a, json_string_value(v)))
+            a++;
         if (!*a) ck_ferr_not_supported(fe, p, v, allowed);
     }
 }
@@ -232,12 +239,16 @@ static void validate_ports(const json_t *spec, ck_field_errors *fe)
         }
         const json_t *port = json_object_get(p, "port");
         snprintf(b, sizeof b, "spec.ports[%zu].port", i);
-        if (!json_is_integer(port) || json_integer_value(port) < 1 || json_integer_value(port) > 65535)
-            ck_ferr_invalid_int(fe, b, json_integer_value(port), "must be between 1 and 65535, inclusive");
+        if (!json_is_integer(port) || json_integer_value(port) < 1 ||
+            json_integer_value(port) > 65535)
+            ck_ferr_invalid_int(fe, b, json_integer_value(port),
+                                "must be between 1 and 65535, inclusive");
         const json_t *proto = json_object_get(p, "protocol");
         snprintf(b, sizeof b, "spec.ports[%zu].protocol", i);
-        if (!json_string_length(proto)) ck_ferr_required(fe, b, "");
-        else if (!streq(json_string_value(proto), "TCP") && !streq(json_string_value(proto), "UDP") &&
+        if (!json_string_length(proto))
+            ck_ferr_required(fe, b, "");
+        else if (!streq(json_string_value(proto), "TCP") &&
+                 !streq(json_string_value(proto), "UDP") &&
                  !streq(json_string_value(proto), "SCTP"))
             ck_ferr_not_supported(fe, b, proto, protos);
         snprintf(b, sizeof b, "spec.ports[%zu].targetPort", i);
@@ -267,7 +278,8 @@ static void validate_ports(const json_t *spec, ck_field_errors *fe)
     {
         q = json_array_get(ports, j);
         if (streq(ck_obj_str(p, "protocol"), ck_obj_str(q, "protocol")) &&
-            json_integer_value(json_object_get(p, "port")) == json_integer_value(json_object_get(q, "port"))) {
+            json_integer_value(json_object_get(p, "port")) ==
+                json_integer_value(json_object_get(q, "port"))) {
             snprintf(b, sizeof b, "spec.ports[%zu]", i);
             json_t *key = json_pack("{s:O?, s:s?}", "port", json_object_get(p, "port"), "protocol",
                                     ck_obj_str(p, "protocol"));
@@ -284,11 +296,13 @@ static void validate_ips(const json_t *spec, ck_field_errors *fe)
     const char *ip = ck_obj_str(spec, "clusterIP");
     const json_t *ips = json_object_get(spec, "clusterIPs");
     if (ip && *ip) {
-        if (!json_array_size(ips)) ck_ferr_required(fe, "spec.clusterIPs", "");
+        if (!json_array_size(ips))
+            ck_ferr_required(fe, "spec.clusterIPs", "");
         else if (!streq(json_string_value(json_array_get(ips, 0)), ip))
             ck_ferr_invalid(fe, "spec.clusterIPs", ips, "first value must match `clusterIP`");
     } else if (json_array_size(ips)) {
-        ck_ferr_invalid(fe, "spec.clusterIPs", ips, "must be empty when `clusterIP` is not specified");
+        ck_ferr_invalid(fe, "spec.clusterIPs", ips,
+                        "must be empty when `clusterIP` is not specified");
     }
     static const char *const fams[] = {"IPv4", "IPv6", NULL};
     static const char *const pols[] = {"PreferDualStack", "RequireDualStack", "SingleStack", NULL};
@@ -313,13 +327,15 @@ static void validate_ips(const json_t *spec, ck_field_errors *fe)
     {
         if (i == 0 && streq(json_string_value(v), "None")) {
             if (json_array_size(ips) > 1)
-                ck_ferr_invalid(fe, "spec.clusterIPs", ips, "'None' must be the first and only value");
+                ck_ferr_invalid(fe, "spec.clusterIPs", ips,
+                                "'None' must be the first and only value");
             continue;
         }
         snprintf(b, sizeof b, "spec.clusterIPs[%zu]", i);
         if (!valid_ip(json_string_value(v))) ck_ferr_invalid(fe, b, v, IP_MSG);
     }
-    if (json_array_size(ips) > 2) ck_ferr_invalid(fe, "spec.clusterIPs", ips, "may only hold up to 2 values");
+    if (json_array_size(ips) > 2)
+        ck_ferr_invalid(fe, "spec.clusterIPs", ips, "may only hold up to 2 values");
 }
 
 static void svc_validate(const json_t *obj, ck_field_errors *fe)
@@ -327,7 +343,8 @@ static void svc_validate(const json_t *obj, ck_field_errors *fe)
     const json_t *spec = json_object_get(obj, "spec");
     const char *type = ck_obj_str(spec, "type");
     bool headless = is_headless(spec);
-    if (!json_array_size(json_object_get(spec, "ports")) && !headless && !streq(type, "ExternalName"))
+    if (!json_array_size(json_object_get(spec, "ports")) && !headless &&
+        !streq(type, "ExternalName"))
         ck_ferr_required(fe, "spec.ports", "");
     const json_t *ip0 = json_array_get(json_object_get(spec, "clusterIPs"), 0);
     if (headless && (streq(type, "LoadBalancer") || streq(type, "NodePort"))) {
@@ -349,8 +366,10 @@ static void svc_validate(const json_t *obj, ck_field_errors *fe)
         size_t n = strlen(cname);
         if (n && cname[n - 1] == '.') cname[n - 1] = 0;
         ck_msgs m = {0};
-        if (!*cname) ck_ferr_required(fe, "spec.externalName", "");
-        else if (ck_is_dns1123_subdomain(cname, &m)) ck_ferr_invalid_msgs(fe, "spec.externalName", cname, &m);
+        if (!*cname)
+            ck_ferr_required(fe, "spec.externalName", "");
+        else if (ck_is_dns1123_subdomain(cname, &m))
+            ck_ferr_invalid_msgs(fe, "spec.externalName", cname, &m);
         free(cname);
     }
     validate_ports(spec, fe);
@@ -360,12 +379,15 @@ static void svc_validate(const json_t *obj, ck_field_errors *fe)
     const char *aff = ck_obj_str(spec, "sessionAffinity");
     if (streq(aff, "ClientIP")) {
         const json_t *t = ck_obj_get(spec, "sessionAffinityConfig.clientIP.timeoutSeconds");
-        if (!t) ck_ferr_required(fe, "spec.sessionAffinityConfig", "when session affinity type is ClientIP");
+        if (!t)
+            ck_ferr_required(fe, "spec.sessionAffinityConfig",
+                             "when session affinity type is ClientIP");
         else if (json_integer_value(t) <= 0 || json_integer_value(t) > 86400)
             ck_ferr_invalid(fe, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", t,
                             "must be greater than 0 and less than 86400");
     } else if (streq(aff, "None") && json_object_get(spec, "sessionAffinityConfig")) {
-        ck_ferr_forbidden(fe, "spec.sessionAffinityConfig", "must not be set when session affinity is None");
+        ck_ferr_forbidden(fe, "spec.sessionAffinityConfig",
+                          "must not be set when session affinity is None");
     }
     if (!streq(type, "ExternalName")) validate_ips(spec, fe);
     size_t i;
@@ -376,33 +398,40 @@ static void svc_validate(const json_t *obj, ck_field_errors *fe)
         snprintf(b, sizeof b, "spec.externalIPs[%zu]", i);
         if (!valid_ip(json_string_value(v))) ck_ferr_invalid(fe, b, v, IP_MSG);
     }
-    static const char *const types[] = {"ClusterIP", "ExternalName", "LoadBalancer", "NodePort", NULL};
+    static const char *const types[] = {"ClusterIP", "ExternalName", "LoadBalancer", "NodePort",
+                                        NULL};
     enum_req(spec, "type", types, fe);
     bool lb = streq(type, "LoadBalancer");
     if (json_array_size(json_object_get(spec, "loadBalancerSourceRanges")) && !lb)
-        ck_ferr_forbidden(fe, "spec.LoadBalancerSourceRanges", "may only be used when `type` is 'LoadBalancer'");
+        ck_ferr_forbidden(fe, "spec.LoadBalancerSourceRanges",
+                          "may only be used when `type` is 'LoadBalancer'");
     if (json_object_get(spec, "allocateLoadBalancerNodePorts") && !lb)
-        ck_ferr_forbidden(fe, "spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'");
+        ck_ferr_forbidden(fe, "spec.allocateLoadBalancerNodePorts",
+                          "may only be used when `type` is 'LoadBalancer'");
     if (lb && !json_object_get(spec, "allocateLoadBalancerNodePorts"))
         ck_ferr_required(fe, "allocateLoadBalancerNodePorts", "");
     if (json_object_get(spec, "loadBalancerClass") && !lb)
-        ck_ferr_forbidden(fe, "spec.loadBalancerClass", "may only be used when `type` is 'LoadBalancer'");
+        ck_ferr_forbidden(fe, "spec.loadBalancerClass",
+                          "may only be used when `type` is 'LoadBalancer'");
     static const char *const policies[] = {"Cluster", "Local", NULL};
     const json_t *etp = json_object_get(spec, "externalTrafficPolicy");
     if (!externally_accessible(spec)) {
         if (json_string_length(etp))
-            ck_ferr_invalid(fe, "spec.externalTrafficPolicy", etp, "may only be set for externally-accessible services");
+            ck_ferr_invalid(fe, "spec.externalTrafficPolicy", etp,
+                            "may only be set for externally-accessible services");
     } else {
         enum_req(spec, "externalTrafficPolicy", policies, fe);
     }
     const json_t *hc = json_object_get(spec, "healthCheckNodePort");
     if (!needs_hc_port(spec) && json_integer_value(hc))
-        ck_ferr_invalid(fe, "spec.healthCheckNodePort", hc,
-                        "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'");
+        ck_ferr_invalid(
+            fe, "spec.healthCheckNodePort", hc,
+            "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'");
     const json_t *itp = json_object_get(spec, "internalTrafficPolicy");
     if (!itp && (lb || streq(type, "NodePort") || streq(type, "ClusterIP")))
         ck_ferr_required(fe, "spec.internalTrafficPolicy", "");
-    else if (itp && !streq(json_string_value(itp), "Cluster") && !streq(json_string_value(itp), "Local"))
+    else if (itp && !streq(json_string_value(itp), "Cluster") &&
+             !streq(json_string_value(itp), "Local"))
         ck_ferr_not_supported(fe, "spec.internalTrafficPolicy", itp, policies);
 }
 
@@ -410,8 +439,10 @@ static void svc_validate(const json_t *obj, ck_field_errors *fe)
 static void svc_validate_update(const json_t *obj, const json_t *old, ck_field_errors *fe)
 {
     const json_t *ns = json_object_get(obj, "spec"), *os = json_object_get(old, "spec");
-    bool ext = streq(ck_obj_str(ns, "type"), "ExternalName") || streq(ck_obj_str(os, "type"), "ExternalName");
-    const json_t *nips = json_object_get(ns, "clusterIPs"), *oips = json_object_get(os, "clusterIPs");
+    bool ext = streq(ck_obj_str(ns, "type"), "ExternalName") ||
+               streq(ck_obj_str(os, "type"), "ExternalName");
+    const json_t *nips = json_object_get(ns, "clusterIPs"),
+                 *oips = json_object_get(os, "clusterIPs");
     size_t nn = json_array_size(nips), on = json_array_size(oips);
     if (!ext && !(is_headless(ns) && is_headless(os))) {
         if (nn == on) {
@@ -422,18 +453,23 @@ static void svc_validate_update(const json_t *obj, const json_t *old, ck_field_e
                     ck_ferr_invalid(fe, b, nips, "may not change once set");
                 }
         } else if (on > nn) {
-            if (!nn) ck_ferr_invalid(fe, "spec.clusterIPs[0]", nips, "primary clusterIP can not be unset");
+            if (!nn)
+                ck_ferr_invalid(fe, "spec.clusterIPs[0]", nips,
+                                "primary clusterIP can not be unset");
             else if (!json_equal(json_array_get(nips, 0), json_array_get(oips, 0)))
                 ck_ferr_invalid(fe, "spec.clusterIPs[0]", nips, "may not change once set");
         } else if (on && !json_equal(json_array_get(nips, 0), json_array_get(oips, 0))) {
             ck_ferr_invalid(fe, "spec.clusterIPs[0]", nips, "may not change once set");
         }
     }
-    if (streq(ck_obj_str(ns, "type"), "LoadBalancer") && streq(ck_obj_str(os, "type"), "LoadBalancer") &&
+    if (streq(ck_obj_str(ns, "type"), "LoadBalancer") &&
+        streq(ck_obj_str(os, "type"), "LoadBalancer") &&
         !same(json_object_get(ns, "loadBalancerClass"), json_object_get(os, "loadBalancerClass")))
-        ck_ferr_invalid(fe, "spec.loadBalancerClass", json_object_get(ns, "loadBalancerClass"), "may not change once set");
+        ck_ferr_invalid(fe, "spec.loadBalancerClass", json_object_get(ns, "loadBalancerClass"),
+                        "may not change once set");
     if (needs_hc_port(ns) && needs_hc_port(os) &&
-        !same(json_object_get(ns, "healthCheckNodePort"), json_object_get(os, "healthCheckNodePort")))
+        !same(json_object_get(ns, "healthCheckNodePort"),
+              json_object_get(os, "healthCheckNodePort")))
         ck_ferr_forbidden(fe, "spec.healthCheckNodePort", "field is immutable");
 }
 
@@ -452,11 +488,16 @@ static int svc_before_update(ck_strategy_ctx *ctx, json_t *obj, const json_t *ol
 static const ck_column svc_columns[] = {
     CK_CORE_COL_NAME,
     {"Type", "string", "", "type determines how the Service is exposed.", 0},
-    {"Cluster-IP", "string", "", "clusterIP is the IP address of the service and is usually assigned randomly.", 0},
-    {"External-IP", "string", "", "externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.", 0},
+    {"Cluster-IP", "string", "",
+     "clusterIP is the IP address of the service and is usually assigned randomly.", 0},
+    {"External-IP", "string", "",
+     "externalIPs is a list of IP addresses for which nodes in the cluster will also accept "
+     "traffic for this service.",
+     0},
     {"Port(s)", "string", "", "The list of ports that are exposed by this service.", 0},
     CK_CORE_COL_AGE,
-    {"Selector", "string", "", "Route service traffic to pods with label keys and values matching this selector.", 1},
+    {"Selector", "string", "",
+     "Route service traffic to pods with label keys and values matching this selector.", 1},
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -468,7 +509,8 @@ static char *join(const char **v, size_t n, bool sort_uniq)
 {
     if (sort_uniq) qsort(v, n, sizeof *v, cmp_str);
     size_t len = 1;
-    for (size_t i = 0; i < n; i++) len += strlen(v[i]) + 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]) + 1;
     char *out = xcalloc(1, len);
     for (size_t i = 0; i < n; i++) {
         if (sort_uniq && i && streq(v[i], v[i - 1])) continue;
@@ -495,14 +537,17 @@ static char *external_ip(const json_t *obj)
         json_array_foreach(ing, i, v)
         {
             const char *a = ck_obj_str(v, "ip"), *h = ck_obj_str(v, "hostname");
-            if (a && *a) lbs[k++] = a;
-            else if (h && *h) lbs[k++] = h;
+            if (a && *a)
+                lbs[k++] = a;
+            else if (h && *h)
+                lbs[k++] = h;
         }
         char *lb = join(lbs, k, true);
         if (n) {
             k = 0;
             if (*lb) lbs[k++] = lb;
-            json_array_foreach(eips, i, v) lbs[k++] = json_string_value(v) ? json_string_value(v) : "";
+            json_array_foreach(eips, i, v) lbs[k++] =
+                json_string_value(v) ? json_string_value(v) : "";
             out = join(lbs, k, false);
             free(lb);
         } else {

@@ -37,8 +37,10 @@ int ck_ip_range_parse(const char *cidr, ck_ip_range *r)
         return -1;
     for (int i = 0; i < r->len; i++) { /* mask to the network address */
         int keep = (int)bits - i * 8;
-        if (keep <= 0) r->base[i] = 0;
-        else if (keep < 8) r->base[i] &= (unsigned char)(0xff << (8 - keep));
+        if (keep <= 0)
+            r->base[i] = 0;
+        else if (keep < 8)
+            r->base[i] &= (unsigned char)(0xff << (8 - keep));
     }
     r->bits = (int)bits;
     int hb = width - (int)bits;
@@ -52,7 +54,7 @@ static void usable(const ck_ip_range *r, uint64_t *lo, uint64_t *hi)
 {
     *lo = 1;
     *hi = r->size - 1;
-    if (r->family == 4 && r->size < MAX_RANGE && *hi > 0) (*hi)--;
+    if (r->family == 4 && r->size<MAX_RANGE && * hi> 0) (*hi)--;
 }
 
 int64_t ck_ip_range_offset(const ck_ip_range *r, const char *ip)
@@ -64,12 +66,15 @@ int64_t ck_ip_range_offset(const ck_ip_range *r, const char *ip)
     for (int i = 0; i < r->len; i++) {
         int low = (r->len - 1 - i) * 8; /* bit index of this byte's lowest bit */
         unsigned char mask = 0xff;
-        if ((unsigned)low + 8 <= hb) mask = 0;
-        else if ((unsigned)low < hb) mask = (unsigned char)(0xff << (hb - (unsigned)low));
+        if ((unsigned)low + 8 <= hb)
+            mask = 0;
+        else if ((unsigned)low < hb)
+            mask = (unsigned char)(0xff << (hb - (unsigned)low));
         if ((a[i] & mask) != (r->base[i] & mask)) return -1;
     }
     uint64_t off = 0;
-    for (int i = r->len > 8 ? r->len - 8 : 0; i < r->len; i++) off = (off << 8) | a[i];
+    for (int i = r->len > 8 ? r->len - 8 : 0; i < r->len; i++)
+        off = (off << 8) | a[i];
     if (hb < 64) off &= (1ull << hb) - 1;
     if (off >= r->size) return -1;
     uint64_t lo, hi;
@@ -231,8 +236,9 @@ static int cluster_ip(used *u, json_t *spec, const json_t *svc, const json_t *ol
         usable(&u->r, &lo, &hi);
         int64_t off = pick(u->ips, lo + 1, hi); /* lo is the kubernetes Service's */
         if (off < 0)
-            return ck_error(err, 500, CK_INTERNAL,
-                            "Internal error occurred: failed to allocate a serviceIP: range is full");
+            return ck_error(
+                err, 500, CK_INTERNAL,
+                "Internal error occurred: failed to allocate a serviceIP: range is full");
         ck_ip_range_addr(&u->r, (uint64_t)off, buf);
         bit_set(u->ips, (uint64_t)off);
         json_object_set_new(spec, "clusterIP", json_string(buf));
@@ -260,8 +266,8 @@ static int cluster_ip(used *u, json_t *spec, const json_t *svc, const json_t *ol
 }
 
 /* Checks a requested node port, or picks one; *port is updated. */
-static int node_port(used *u, int lo, int hi, json_int_t *port, const json_t *svc,
-                     const char *path, const char *what, ck_err **err)
+static int node_port(used *u, int lo, int hi, json_int_t *port, const json_t *svc, const char *path,
+                     const char *what, ck_err **err)
 {
     if (*port) {
         const char *d = NULL;
@@ -299,18 +305,19 @@ static json_int_t old_node_port(const json_t *old, json_int_t port)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(ck_obj_get(old, "spec.ports"), i, p) if (
-        json_integer_value(json_object_get(p, "nodePort")) == port) return port;
+    json_array_foreach(ck_obj_get(old, "spec.ports"), i,
+                       p) if (json_integer_value(json_object_get(p, "nodePort")) ==
+                              port) return port;
     return 0;
 }
 
 int ck_service_alloc(ck_strategy_ctx *ctx, json_t *svc, const json_t *old, ck_err **err)
 {
     json_t *spec = ck_obj_ensure(svc, "spec");
-    const char *cidr = ctx && ctx->srv && ctx->srv->service_cidr ? ctx->srv->service_cidr
-                                                                  : "10.0.0.0/24";
-    const char *ports = ctx && ctx->srv && ctx->srv->node_port_range ? ctx->srv->node_port_range
-                                                                       : "30000-32767";
+    const char *cidr =
+        ctx && ctx->srv && ctx->srv->service_cidr ? ctx->srv->service_cidr : "10.0.0.0/24";
+    const char *ports =
+        ctx && ctx->srv && ctx->srv->node_port_range ? ctx->srv->node_port_range : "30000-32767";
     used *u = xcalloc(1, sizeof *u);
     int lo, hi, r = 0;
     if (ck_ip_range_parse(cidr, &u->r) < 0 || ck_port_range_parse(ports, &lo, &hi) < 0) {
@@ -321,7 +328,8 @@ int ck_service_alloc(ck_strategy_ctx *ctx, json_t *svc, const json_t *old, ck_er
     u->ns = ck_obj_str(svc, "metadata.namespace");
     u->name = ck_obj_str(svc, "metadata.name");
     ck_rtype *rt = ck_registry_find("", "v1", "services");
-    if (ctx && ctx->srv && ctx->srv->cache && rt) ck_cache_each(ctx->srv->cache, rt, NULL, NULL, collect, u);
+    if (ctx && ctx->srv && ctx->srv->cache && rt)
+        ck_cache_each(ctx->srv->cache, rt, NULL, NULL, collect, u);
 
     const char *type = ck_obj_str(spec, "type");
     if (!streq(type, "ExternalName")) {
@@ -330,7 +338,8 @@ int ck_service_alloc(ck_strategy_ctx *ctx, json_t *svc, const json_t *old, ck_er
         if (!r) r = cluster_ip(u, spec, svc, old, err);
     }
     bool np = streq(type, "NodePort"), lb = streq(type, "LoadBalancer");
-    bool alloc = np || (lb && !json_is_false(json_object_get(spec, "allocateLoadBalancerNodePorts")));
+    bool alloc =
+        np || (lb && !json_is_false(json_object_get(spec, "allocateLoadBalancerNodePorts")));
     size_t i;
     json_t *p;
     json_array_foreach(json_object_get(spec, "ports"), i, p)
@@ -342,9 +351,9 @@ int ck_service_alloc(ck_strategy_ctx *ctx, json_t *svc, const json_t *old, ck_er
         if (!want) { /* the same port number under another protocol shares its node port */
             size_t j;
             json_t *q;
-            json_array_foreach(json_object_get(spec, "ports"), j, q) if (
-                j < i && json_integer_value(json_object_get(q, "port")) ==
-                             json_integer_value(json_object_get(p, "port")))
+            json_array_foreach(json_object_get(spec, "ports"), j,
+                               q) if (j < i && json_integer_value(json_object_get(q, "port")) ==
+                                                   json_integer_value(json_object_get(p, "port")))
                 want = json_integer_value(json_object_get(q, "nodePort"));
             if (want) {
                 json_object_set_new(p, "nodePort", json_integer(want));

@@ -16,7 +16,8 @@ static const ck_column sa_columns[] = {
 static void sa_row(const json_t *obj, json_t *cells)
 {
     ck_row_name(obj, cells);
-    json_array_append_new(cells, json_integer((json_int_t)json_array_size(json_object_get(obj, "secrets"))));
+    json_array_append_new(
+        cells, json_integer((json_int_t)json_array_size(json_object_get(obj, "secrets"))));
     ck_row_age(obj, cells);
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <arpa/inet.h>
 
 #include "lib/util.h"
 #include "machinery/selector.h"
@@ -186,6 +187,48 @@ unsigned ck_name_is_path_segment(const char *name, bool prefix, ck_msgs *out)
     if (strchr(name, '/')) msg_add(out, &n, "may not contain '%s'", "/");
     if (strchr(name, '%')) msg_add(out, &n, "may not contain '%s'", "%");
     return n;
+}
+
+unsigned ck_is_valid_port_name(const char *s, ck_msgs *out)
+{
+    unsigned n = 0;
+    size_t len = strlen(s);
+    bool letter = false, charset = len > 0;
+    for (const char *p = s; *p; p++) {
+        letter |= *p >= 'a' && *p <= 'z';
+        charset &= (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-';
+    }
+    if (len > 15) msg_add(out, &n, "%s", "must be no more than 15 characters");
+    if (!charset)
+        msg_add(out, &n, "%s",
+                "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+    if (!letter) msg_add(out, &n, "%s", "must contain at least one letter (a-z)");
+    if (strstr(s, "--")) msg_add(out, &n, "%s", "must not contain consecutive hyphens");
+    if (len && (s[0] == '-' || s[len - 1] == '-'))
+        msg_add(out, &n, "%s", "must not begin or end with a hyphen");
+    return n;
+}
+
+void ck_validate_port_num(const json_t *v, const char *path, ck_field_errors *fe)
+{
+    json_int_t p = json_integer_value(v);
+    if (p < 1 || p > 65535) ck_ferr_invalid(fe, path, v, "must be between 1 and 65535, inclusive");
+}
+
+bool ck_parse_cidr(const char *s, unsigned char ip[16], int *family, int *prefix)
+{
+    const char *slash = s ? strchr(s, '/') : NULL;
+    if (!slash || !slash[1]) return false;
+    cleanup_free char *addr = xstrndup(s, (size_t)(slash - s));
+    char *end;
+    long pl = strtol(slash + 1, &end, 10);
+    if (*end || slash[1] < '0' || slash[1] > '9') return false;
+    if (inet_pton(AF_INET, addr, ip) == 1) *family = AF_INET;
+    else if (inet_pton(AF_INET6, addr, ip) == 1) *family = AF_INET6;
+    else return false;
+    if (pl < 0 || pl > (*family == AF_INET ? 32 : 128)) return false;
+    *prefix = (int)pl;
+    return true;
 }
 
 /* ---- label selector text ---------------------------------------------------------------- */

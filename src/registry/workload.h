@@ -69,6 +69,12 @@ void ck_validate_immutable(const json_t *nv, const json_t *ov, const char *path,
 /* Object equality that treats two absent values as equal. */
 bool ck_json_same(const json_t *a, const json_t *b);
 
+/* validation.IsValidPortName (IANA service names) and IsValidPortNum; IsValidCIDR. */
+unsigned ck_is_valid_port_name(const char *s, ck_msgs *out);
+void ck_validate_port_num(const json_t *v, const char *path, ck_field_errors *fe);
+bool ck_parse_cidr(const char *s, unsigned char ip[16], int *family, int *prefix);
+/* networking's validateIngressTypedLocalObjectReference (ingress.c): apiGroup, kind, name. */
+void ck_validate_typed_ref(const json_t *ref, const char *path, ck_field_errors *fe);
 /* Name rules: anything (CSRs), and path segments (RBAC objects): not "." or "..", no '/'
  * or '%'. */
 unsigned ck_name_any(const char *name, bool prefix, ck_msgs *out);

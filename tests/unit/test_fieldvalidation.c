@@ -49,12 +49,11 @@ static void test_strict(void)
 {
     json_t *obj = parse(DEPLOY);
     json_object_set_new(json_object_get(obj, "spec"), "replicaz", json_integer(2));
-    json_t *c0 = json_array_get(json_object_get(json_object_get(json_object_get(json_object_get(
-                                                                    obj, "spec"),
-                                                                    "template"),
-                                                                "spec"),
-                                                "containers"),
-                                0);
+    json_t *c0 = json_array_get(
+        json_object_get(
+            json_object_get(json_object_get(json_object_get(obj, "spec"), "template"), "spec"),
+            "containers"),
+        0);
     json_object_set_new(c0, "imagePullPolicyy", json_string("Always"));
     json_object_set_new(obj, "extra", json_true());
     ck_err *err = NULL;
@@ -143,7 +142,8 @@ static void test_cap(void)
     ck_err *err = NULL;
     CHECK_INT(ck_field_validation(obj, deployment(), "Warn", &warnings, &err), 0);
     size_t n = 0;
-    while (warnings && warnings[n]) n++;
+    while (warnings && warnings[n])
+        n++;
     CHECK_INT(n, 100);
     ck_field_warnings_free(warnings);
     json_decref(obj);
