@@ -48,7 +48,8 @@ static size_t put_varint(uint8_t *p, uint64_t v)
 static void check_kind(unsigned k, const uint8_t *data, size_t len)
 {
     unsigned nkinds = 0, pick = 0;
-    for (unsigned i = 0; i < ck_pb_nmsgs; i++) nkinds += ck_pb_msgs[i].is_kind;
+    for (unsigned i = 0; i < ck_pb_nmsgs; i++)
+        nkinds += ck_pb_msgs[i].is_kind;
     k %= nkinds;
     for (unsigned i = 0; i < ck_pb_nmsgs; i++)
         if (ck_pb_msgs[i].is_kind && k-- == 0) pick = i;

@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -734,6 +735,7 @@ static void setup_tls(void)
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
+    signal(SIGPIPE, SIG_IGN); /* a server that goes away shows up as errors, not a crash */
     setup_tls();
     static worker workers[MAX_THREADS];
     pthread_t tids[MAX_THREADS];

@@ -30,6 +30,7 @@ WORK=$(mktemp -d /tmp/ckube-bench.XXXXXX)
 chmod 711 "$WORK" # nginx workers (user nobody when run as root) read $WORK/www
 CKUBE_PID=""
 NGINX_PID=""
+LOAD_PID=""
 FILL_DATA=""
 
 # stop PID: SIGTERM, wait up to 10 s, then SIGKILL. Only PIDs this script started.
@@ -42,6 +43,7 @@ stop() {
 }
 cleanup() {
     trap - EXIT INT TERM
+    stop "$LOAD_PID"
     stop "$CKUBE_PID"
     stop "$NGINX_PID"
     [ -n "$FILL_DATA" ] && rm -rf "$FILL_DATA"
@@ -76,14 +78,22 @@ command -v nginx >/dev/null || die "nginx is not installed (make bench installs 
 
 # load PORT ARGS...: one load run against 127.0.0.1:PORT with the admin client certificate
 # of $PKI. Sets OUT (its key=value line) and LOAD_CPU (the generator's CPU seconds).
+# It runs in the background so that Ctrl-C interrupts `wait` at once; `times` before and
+# after gives the CPU of the children reaped in between, which is only this run.
 load() {
-    local port=$1 t rc
+    local port=$1 rc
     shift
-    t=$({ TIMEFORMAT='%U %S'; time "$LOAD" -p "$port" --ca "$PKI/ca.crt" --cert "$PKI/admin.crt" \
-        --key "$PKI/admin.key" "$@" >"$WORK/out" 2>>"$WORK/load.log"; } 2>&1)
+    times >"$WORK/times0"
+    "$LOAD" -p "$port" --ca "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$@" \
+        >"$WORK/out" 2>>"$WORK/load.log" &
+    LOAD_PID=$!
+    wait "$LOAD_PID"
     rc=$?
+    LOAD_PID=""
+    times >"$WORK/times1"
     OUT=$(cat "$WORK/out")
-    LOAD_CPU=$(awk '{print $1 + $2}' <<<"$t")
+    LOAD_CPU=$(awk -F'[ms ]+' 'FNR == 2 {t = 60 * ($1 + $3) + $2 + $4; if (NR == FNR) a = t; else b = t}
+        END {printf "%.2f", b - a}' "$WORK/times0" "$WORK/times1")
     return $rc
 }
 kv() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
@@ -138,6 +148,8 @@ ROWS=()
 bench() {
     local name=$1 cpath=$2 npath=$3 ck ng ck_cpu
     shift 3
+    kill -0 "$CKUBE_PID" 2>/dev/null || die "ckube exited"
+    kill -0 "$NGINX_PID" 2>/dev/null || die "nginx exited"
     measure "$CKUBE_PID" load "$PORT" -u "$cpath" "$@"
     ck=$OUT ck_cpu=$CPU
     measure "$NGINX_PID" nload -u "$npath" "$@"
@@ -268,6 +280,7 @@ for i in 1 2 3; do
     LIST_MS+=("$(kv "$OUT" max_ms)")
 done
 LIST_MB=$(kv "$OUT" mb_in)
+LIST_ALL_N=$(grep -o '"uid":' "$WORK/www/list-all.json" | wc -l)
 FILL_HWM=$(rss_kb "$CKUBE_PID" VmHWM)
 FILL_RSS_AFTER=$(rss_kb "$CKUBE_PID" VmRSS)
 NLIST_MS=()
@@ -312,7 +325,7 @@ for row in "${ROWS[@]}"; do
 done
 IFS='|' read -r _ ck ng _ <<<"$CREATE_ROW"
 echo
-echo "LIST of all $FILLED fill ConfigMaps ($LIST_MB MB): ckube ${LIST_MS[*]} ms (median $(median "${LIST_MS[@]}")), nginx same bytes ${NLIST_MS[*]} ms (median $(median "${NLIST_MS[@]}"))"
+echo "LIST of all $LIST_ALL_N ConfigMaps ($LIST_MB MB): ckube ${LIST_MS[*]} ms (median $(median "${LIST_MS[@]}")), nginx same bytes ${NLIST_MS[*]} ms (median $(median "${NLIST_MS[@]}"))"
 echo "fill: $FILLED of $FILL ConfigMaps of 1 KB created at $(kv "$FILL_OUT" rps)/s (p50 $(kv "$FILL_OUT" p50_ms) ms, p99 $(kv "$FILL_OUT" p99_ms) ms, $CONNS connections, data dir on $FILL_DIR, cpu $FILL_CPU)"
 echo
 echo "RSS ckube: idle $(mb "$IDLE_RSS") MB; after the scenarios $(mb "$RSS_AFTER") MB"

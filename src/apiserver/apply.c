@@ -181,6 +181,19 @@ static int internal(ck_err **err, const char *what, char *msg)
     return -1;
 }
 
+/* "failed to create typed patch object (ns/name; apps/v1, Kind=Deployment): <msg>" */
+static int typed_error(ck_err **err, const json_t *cfg, const ck_apply_opts *o, char *msg)
+{
+    const char *ns = ck_obj_str(cfg, "metadata.namespace"), *name = ck_obj_str(cfg, "metadata.name");
+    char *g = gvk_string(o->api_version, o->kind);
+    char *what = xasprintf("failed to create typed patch object (%s/%s; %s)", ns ? ns : "",
+                           name ? name : "", g);
+    internal(err, what, msg);
+    free(what);
+    free(g);
+    return -1;
+}
+
 /* Fields of other entries that the change from live to merged touches, as conflicts;
  * `allowed` ones excepted. Returns the number found. */
 static size_t find_conflicts(ck_managed *m, const ck_mfentry *self, const ck_fieldset *changed,
@@ -228,7 +241,7 @@ int ck_apply_object(const json_t *live, const json_t *cfg, const ck_apply_opts *
     }
     if (ck_typed_fieldset(cfg, o->schema, &set, &msg) < 0 ||
         !(merged = ck_typed_merge(live ? live : empty, cfg, o->schema, &msg))) {
-        internal(err, "failed to create typed patch object", msg);
+        typed_error(err, cfg, o, msg);
         goto done;
     }
     ck_managed_ignore(&set, o->subresource, o->has_status);
@@ -268,10 +281,8 @@ int ck_apply_object(const json_t *live, const json_t *cfg, const ck_apply_opts *
     for (size_t i = 0; i < m.n; i++) {
         ck_mfentry *e = &m.v[i];
         if (e == self) continue;
-        ck_fieldset *a = ck_fs_difference(e->set, changed);
-        ck_fs_free(e->set);
-        e->set = ck_fs_difference(a, c.removed);
-        ck_fs_free(a);
+        ck_fs_subtract(&e->set, changed);
+        ck_fs_subtract(&e->set, c.removed);
     }
     ck_managed_strip(&self->set);
     bool noop = live && ck_value_equal(live, merged);
@@ -344,7 +355,7 @@ void ck_apply(ck_request *r, ck_reqinfo *ri, ck_obj *old, json_t *cfg)
         ck_err_not_found(&err, ri->rt, ri->name);
         goto fail;
     }
-    live = old ? ck_obj_parse(old) : NULL;
+    live = old ? ck_obj_parse_for(old, ri->rt) : NULL;
     if (ck_apply_object(live, cfg, &ao, &obj, &err) < 0) goto fail;
     if (!old) {
         json_object_set_new(ck_obj_ensure(obj, "metadata"), "name", json_string(ri->name));

@@ -55,6 +55,37 @@ json_t *ck_obj_parse(const ck_obj *o)
     return json_loadb(o->json, o->len, 0, NULL);
 }
 
+static bool converts(const ck_rtype *rt)
+{
+    return rt->storage != rt && rt->def->from_storage;
+}
+
+static json_t *to_view(const ck_rtype *rt, json_t *doc)
+{
+    json_t *v = rt->def->from_storage(doc);
+    json_decref(doc);
+    if (!v) return NULL;
+    json_object_set_new(v, "apiVersion", json_string(rt->api_version));
+    json_object_set_new(v, "kind", json_string(rt->res->kind));
+    return v;
+}
+
+json_t *ck_obj_parse_for(const ck_obj *o, const ck_rtype *rt)
+{
+    json_t *doc = ck_obj_parse(o);
+    return doc && converts(rt) ? to_view(rt, doc) : doc;
+}
+
+char *ck_json_view(const ck_rtype *rt, const char *json, size_t len, size_t *outlen)
+{
+    if (!converts(rt)) return NULL;
+    json_t *v = to_view(rt, json_loadb(json, len, 0, NULL));
+    char *s = v ? json_dumps(v, JSON_COMPACT) : xstrndup(json, len);
+    json_decref(v);
+    *outlen = strlen(s);
+    return s;
+}
+
 const char *ck_obj_field(const ck_obj *o, const char *field)
 {
     if (streq(field, "metadata.name")) return o->name;

@@ -33,6 +33,12 @@ ck_obj *ck_obj_ref(ck_obj *o);
 void ck_obj_unref(ck_obj *o);
 /* Parses the object's JSON (new reference). */
 json_t *ck_obj_parse(const ck_obj *o);
+/* The object as rt serves it when rt is stored in another version: parses, converts and
+ * sets apiVersion/kind (new reference). Without conversion it is a plain parse. */
+json_t *ck_obj_parse_for(const ck_obj *o, const ck_rtype *rt);
+/* Serialized view of a stored JSON text for rt, or NULL when rt needs no conversion
+ * (then the stored text is already right). The caller frees; *outlen gets the length. */
+char *ck_json_view(const ck_rtype *rt, const char *json, size_t len, size_t *outlen);
 /* Field value for a field selector ("metadata.name", "spec.nodeName", ...) or NULL. */
 const char *ck_obj_field(const ck_obj *o, const char *field);
 

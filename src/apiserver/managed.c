@@ -364,8 +364,8 @@ int ck_managed_record_update(ck_managed *m, const json_t *old, const json_t *obj
     /* Every earlier entry, the writer's own included, loses what changed or went. */
     for (size_t i = 0; i < m->n; i++) {
         ck_mfentry *e = &m->v[i];
-        if (changed) set_replace(&e->set, ck_fs_difference(e->set, changed));
-        if (c.removed) set_replace(&e->set, ck_fs_difference(e->set, c.removed));
+        ck_fs_subtract(&e->set, changed);
+        ck_fs_subtract(&e->set, c.removed);
     }
     drop_empty(m);
     ck_managed_strip(&changed);
@@ -430,7 +430,6 @@ void ck_managed_fields_update(json_t *obj, const json_t *old, const char *manage
         free(msg);
         msg = NULL;
     }
-    json_t *restore = json_deep_copy(live_mf);
     json_object_del(meta, "managedFields");
     /* Objects updated without managedFields stay untracked (until an apply). */
     if (m.n == 0 && old) goto done;
@@ -442,12 +441,11 @@ void ck_managed_fields_update(json_t *obj, const json_t *old, const char *manage
     json_decref(zero);
     if (r < 0) {
         /* As upstream's UpdateNoErrors: keep what the live object had. */
-        if (restore) json_object_set(meta, "managedFields", restore);
+        if (live_mf) json_object_set_new(meta, "managedFields", json_deep_copy(live_mf));
         free(msg);
         goto done;
     }
     ck_managed_store(obj, &m);
 done:
-    json_decref(restore);
     ck_managed_clear(&m);
 }

@@ -141,8 +141,8 @@ static int finish_write(ck_apiserver *srv, ck_rtype *rt, const char *ns, const c
     return finish_write(srv, rt, ns, name, rev, obj, true, out);
 }
 
-int ck_objstore_create(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *obj,
-                       const ck_write_opts *o, ck_written *out, ck_err **err)
+static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *obj,
+                      const ck_write_opts *o, ck_written *out, ck_err **err)
 {
     if (!json_is_object(obj)) return ck_error(err, 400, CK_BAD_REQUEST, "body must be an object");
     if (check_kind(rt, obj, err) < 0) return -1;
@@ -256,8 +256,8 @@ static int store_delete(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, cons
     return 0;
 }
 
-int ck_objstore_update(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t *obj,
-                       const ck_write_opts *o, ck_written *out, ck_err **err)
+static int update_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t *obj,
+                      const ck_write_opts *o, ck_written *out, ck_err **err)
 {
     if (!json_is_object(obj)) return ck_error(err, 400, CK_BAD_REQUEST, "body must be an object");
     if (check_kind(rt, obj, err) < 0) return -1;
@@ -285,8 +285,19 @@ int ck_objstore_update(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_
     json_t *olddoc = ck_obj_parse(old);
     json_t *oldmeta = json_object_get(olddoc, "metadata");
     const char *sub = o ? o->subresource : NULL;
-    if (sub && streq(sub, "status")) {
-        /* Status updates change status only (and metadata bookkeeping). */
+    if (sub && streq(sub, "finalize")) {
+        /* Namespace finalize changes spec.finalizers only. */
+        json_t *fin = json_incref(ck_obj_get(obj, "spec.finalizers"));
+        json_t *managed = json_incref(json_object_get(meta, "managedFields"));
+        json_object_clear(obj);
+        json_object_update(obj, olddoc);
+        json_t *spec = ck_obj_ensure(obj, "spec");
+        if (fin) json_object_set_new(spec, "finalizers", fin);
+        else json_object_del(spec, "finalizers");
+        meta = meta_of(obj);
+        if (managed) json_object_set_new(meta, "managedFields", managed);
+    } else if (sub && (streq(sub, "status") || streq(sub, "approval"))) {
+        /* Status (and CSR approval) updates change status only (and metadata bookkeeping). */
         json_t *status = json_incref(json_object_get(obj, "status"));
         json_t *managed = json_incref(json_object_get(meta, "managedFields"));
         json_object_clear(obj);
@@ -315,10 +326,13 @@ int ck_objstore_update(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_
     int r = -1;
     /* An unconditional update is validated as if it named the current version. */
     json_object_set(meta, "resourceVersion", json_object_get(oldmeta, "resourceVersion"));
-    if (rt->def->prepare_update) rt->def->prepare_update(obj, olddoc);
+    bool main_or_status = !sub || streq(sub, "status");
+    if (main_or_status && rt->def->prepare_update) rt->def->prepare_update(obj, olddoc);
+    if (!main_or_status && rt->def->prepare_subresource)
+        rt->def->prepare_subresource(sub, obj, olddoc);
     if (rt->def->defaults) rt->def->defaults(obj);
-    if (rt->def->generation && !(sub && streq(sub, "status")) &&
-        !json_equal(json_object_get(obj, "spec"), json_object_get(olddoc, "spec"))) {
+    json_t *spec = json_object_get(obj, "spec"), *oldspec = json_object_get(olddoc, "spec");
+    if (rt->def->generation && !sub && (spec || oldspec) && !json_equal(spec, oldspec)) {
         json_int_t g = json_integer_value(json_object_get(oldmeta, "generation"));
         json_object_set_new(meta, "generation", json_integer(g + 1));
     }
@@ -381,8 +395,8 @@ static int check_preconditions(ck_rtype *rt, const ck_obj *old, const json_t *op
     return 0;
 }
 
-int ck_objstore_delete(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const json_t *opts,
-                       bool dry_run, ck_written *out, ck_err **err)
+static int delete_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const json_t *opts,
+                      bool dry_run, ck_written *out, ck_err **err)
 {
     if (check_preconditions(rt, old, opts, err) < 0) return -1;
     json_t *doc = ck_obj_parse(old);
@@ -430,4 +444,66 @@ int ck_objstore_delete(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const
     r = store_delete(srv, rt, old, doc, dry_run, out, err);
     json_decref(doc);
     return r;
+}
+
+/* ---- served versions stored in another version (autoscaling/v1 HPAs) ---- */
+
+/* Converts a served-version object to its storage version in place. */
+static int to_storage(ck_rtype *rt, json_t *obj, ck_err **err)
+{
+    if (check_kind(rt, obj, err) < 0) return -1;
+    json_t *conv = rt->def->to_storage(obj);
+    if (!conv) return ck_error(err, 400, CK_BAD_REQUEST, "cannot convert %s to %s",
+                               rt->api_version, rt->storage->api_version);
+    json_object_clear(obj);
+    json_object_update(obj, conv);
+    json_decref(conv);
+    json_object_set_new(obj, "apiVersion", json_string(rt->storage->api_version));
+    json_object_set_new(obj, "kind", json_string(rt->storage->res->kind));
+    return 0;
+}
+
+static void view_out(ck_rtype *rt, ck_written *out)
+{
+    size_t n;
+    char *v = out->json ? ck_json_view(rt, out->json, out->len, &n) : NULL;
+    if (!v) return;
+    free(out->json);
+    out->json = v;
+    out->len = n;
+}
+
+static bool converted(const ck_rtype *rt)
+{
+    return rt->storage != rt && rt->def->to_storage;
+}
+
+int ck_objstore_create(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *obj,
+                       const ck_write_opts *o, ck_written *out, ck_err **err)
+{
+    if (!converted(rt)) return create_obj(srv, rt, ns, obj, o, out, err);
+    if (!json_is_object(obj)) return ck_error(err, 400, CK_BAD_REQUEST, "body must be an object");
+    if (to_storage(rt, obj, err) < 0 || create_obj(srv, rt->storage, ns, obj, o, out, err) < 0)
+        return -1;
+    view_out(rt, out);
+    return 0;
+}
+
+int ck_objstore_update(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t *obj,
+                       const ck_write_opts *o, ck_written *out, ck_err **err)
+{
+    if (!converted(rt)) return update_obj(srv, rt, old, obj, o, out, err);
+    if (!json_is_object(obj)) return ck_error(err, 400, CK_BAD_REQUEST, "body must be an object");
+    if (to_storage(rt, obj, err) < 0 || update_obj(srv, rt->storage, old, obj, o, out, err) < 0)
+        return -1;
+    view_out(rt, out);
+    return 0;
+}
+
+int ck_objstore_delete(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const json_t *opts,
+                       bool dry_run, ck_written *out, ck_err **err)
+{
+    if (delete_obj(srv, rt->storage, old, opts, dry_run, out, err) < 0) return -1;
+    view_out(rt, out);
+    return 0;
 }

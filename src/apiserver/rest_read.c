@@ -40,12 +40,16 @@ bool ck_wants_table(const ck_request *r)
 void ck_send_object(ck_request *r, ck_rtype *rt, int status, const ck_obj *o)
 {
     if (!ck_wants_table(r)) {
-        ck_send(r, status, "application/json", o->json, o->len);
+        size_t n;
+        char *view = ck_json_view(rt, o->json, o->len, &n);
+        if (view) ck_send(r, status, "application/json", view, n);
+        else ck_send(r, status, "application/json", o->json, o->len);
+        free(view);
         return;
     }
     json_t *doc = ck_obj_parse(o);
     const char *inc = ck_query(r, "includeObject");
-    json_t *t = ck_table_for(rt, &doc, 1, inc && streq(inc, "Object"));
+    json_t *t = ck_table_for(rt->storage, &doc, 1, inc && streq(inc, "Object"));
     json_object_set_new(json_object_get(t, "metadata"), "resourceVersion",
                         json_sprintf("%lld", (long long)o->mod_rev));
     json_decref(doc);
@@ -309,7 +313,7 @@ void ck_rest_list(ck_request *r, ck_reqinfo *ri)
         json_t **docs = xcalloc(c.nitems + 1, sizeof *docs);
         for (size_t i = 0; i < c.nitems; i++) docs[i] = ck_obj_parse(c.items[i]);
         const char *inc = ck_query(r, "includeObject");
-        json_t *t = ck_table_for(rt, docs, c.nitems, inc && streq(inc, "Object"));
+        json_t *t = ck_table_for(rt->storage, docs, c.nitems, inc && streq(inc, "Object"));
         for (size_t i = 0; i < c.nitems; i++) json_decref(docs[i]);
         free(docs);
         json_t *md = json_object_get(t, "metadata");
@@ -327,6 +331,18 @@ void ck_rest_list(ck_request *r, ck_reqinfo *ri)
         p += sprintf(p, "},\"items\":[");
         for (size_t i = 0; i < c.nitems; i++) {
             if (i) *p++ = ',';
+            size_t n;
+            char *view = ck_json_view(rt, c.items[i]->json, c.items[i]->len, &n);
+            if (view) {
+                size_t used = (size_t)(p - buf);
+                cap += n + 1;
+                buf = xrealloc(buf, cap);
+                p = buf + used;
+                memcpy(p, view, n);
+                p += n;
+                free(view);
+                continue;
+            }
             memcpy(p, c.items[i]->json, c.items[i]->len);
             p += c.items[i]->len;
         }

@@ -81,7 +81,7 @@ static int check_field_manager(ck_request *r, ck_err **err)
 
 static void send_written(ck_request *r, ck_rtype *rt, int status, ck_written *w)
 {
-    if (!ck_wants_table(r)) {
+    if (!ck_wants_table(r) || rt->storage != rt) {
         ck_send(r, status, "application/json", w->json, w->len);
         return;
     }
@@ -269,7 +269,7 @@ void ck_rest_update(ck_request *r, ck_reqinfo *ri)
     }
     ck_obj_ref(old);
     if (ri->sub && streq(ri->sub, "scale")) {
-        json_t *doc = ck_obj_parse(old);
+        json_t *doc = ck_obj_parse_for(old, ri->rt);
         json_t *parent = apply_scale(ri->rt, doc, obj, &err);
         json_decref(doc);
         json_decref(obj);
@@ -317,7 +317,7 @@ void ck_rest_patch(ck_request *r, ck_reqinfo *ri)
         ck_err_not_found(&err, ri->rt, ri->name);
         goto fail;
     }
-    doc = ck_obj_parse(old);
+    doc = ck_obj_parse_for(old, ri->rt);
     bool scale = ri->sub && streq(ri->sub, "scale");
     json_t *target = scale ? scale_of(ri->rt, doc) : json_incref(doc);
     int rc;

@@ -2,6 +2,7 @@
  * strategy, or upstream's default (Name, Created At) for kinds without printers. */
 #include "apiserver/api.h"
 #include "lib/util.h"
+#include "registry/workload.h"
 
 static const ck_column default_columns[] = {
     {"Name", "string", "name", "Name must be unique within a namespace.", 0},
@@ -26,6 +27,12 @@ static json_t *partial_metadata(const json_t *obj)
                      "meta.k8s.io/v1", "metadata", md);
 }
 
+/* Kinds declare "Age" as a date column holding the creationTimestamp. */
+static bool is_age(const ck_column *c)
+{
+    return streq(c->name, "Age") && streq(c->type, "date");
+}
+
 json_t *ck_table_for(ck_rtype *rt, json_t *const *objs, size_t n, bool include_object)
 {
     const ck_column *cols = rt->def->columns ? rt->def->columns : default_columns;
@@ -34,7 +41,8 @@ json_t *ck_table_for(ck_rtype *rt, json_t *const *objs, size_t n, bool include_o
     json_t *defs = json_array();
     for (unsigned i = 0; i < ncols; i++)
         json_array_append_new(defs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", cols[i].name,
-                                              "type", cols[i].type, "format",
+                                              "type", is_age(&cols[i]) ? "string" : cols[i].type,
+                                              "format",
                                               cols[i].format ? cols[i].format : "", "description",
                                               cols[i].description ? cols[i].description : "",
                                               "priority", cols[i].priority));
@@ -42,6 +50,15 @@ json_t *ck_table_for(ck_rtype *rt, json_t *const *objs, size_t n, bool include_o
     for (size_t i = 0; i < n; i++) {
         json_t *cells = json_array();
         row(objs[i], cells);
+        /* Age cells are computed when answering, as upstream's printers do. */
+        for (unsigned c = 0; c < ncols && c < json_array_size(cells); c++) {
+            const char *ts = json_string_value(json_array_get(cells, c));
+            if (is_age(&cols[c]) && ts) {
+                char *age = ck_since(ts);
+                json_array_set_new(cells, c, json_string(age));
+                free(age);
+            }
+        }
         json_t *o = include_object ? json_deep_copy(objs[i]) : partial_metadata(objs[i]);
         json_array_append_new(rows, json_pack("{s:o, s:o}", "cells", cells, "object", o));
     }

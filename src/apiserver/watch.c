@@ -97,7 +97,7 @@ static void emit(watcher *w, const char *type, const ck_obj *o)
     append(w, "\",\"object\":", 11);
     if (w->table) {
         json_t *doc = ck_obj_parse(o);
-        json_t *t = ck_table_for(w->rt, &doc, 1, false);
+        json_t *t = ck_table_for(w->rt->storage, &doc, 1, false);
         json_object_set_new(json_object_get(t, "metadata"), "resourceVersion",
                             json_sprintf("%lld", (long long)o->mod_rev));
         char *s = json_dumps(t, JSON_COMPACT);
@@ -106,7 +106,11 @@ static void emit(watcher *w, const char *type, const ck_obj *o)
         json_decref(t);
         json_decref(doc);
     } else {
-        append(w, o->json, o->len);
+        size_t n;
+        char *view = ck_json_view(w->rt, o->json, o->len, &n);
+        if (view) append(w, view, n);
+        else append(w, o->json, o->len);
+        free(view);
     }
     append(w, "}\n", 2);
     if (o->mod_rev > w->last_rev) w->last_rev = o->mod_rev;

@@ -691,6 +691,36 @@ ck_fieldset *ck_fs_recursive_difference(const ck_fieldset *a, const ck_fieldset 
     return combine(a, b, OP_RDIFF);
 }
 
+bool ck_fs_subtract(ck_fieldset **a, const ck_fieldset *b)
+{
+    ck_fieldset *s = *a;
+    if (!s || ck_fs_empty(b)) return false;
+    bool changed = false;
+    size_t w = 0, j = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        ck_fsent *e = &s->v[i];
+        while (j < b->n && ck_pe_compare(&b->v[j].pe, &e->pe) < 0) j++;
+        if (j < b->n && ck_pe_compare(&b->v[j].pe, &e->pe) == 0) {
+            if (b->v[j].member && e->member) {
+                e->member = false;
+                changed = true;
+            }
+            if (e->child && ck_fs_subtract(&e->child, b->v[j].child)) changed = true;
+        }
+        if (!e->member && !e->child) {
+            ck_pe_clear(&e->pe);
+            continue;
+        }
+        s->v[w++] = *e;
+    }
+    s->n = w;
+    if (w == 0) {
+        ck_fs_free(s);
+        *a = NULL;
+    }
+    return changed;
+}
+
 bool ck_fs_equal(const ck_fieldset *a, const ck_fieldset *b)
 {
     size_t na = a ? a->n : 0, nb = b ? b->n : 0;
@@ -738,25 +768,26 @@ void ck_fs_iterate(const ck_fieldset *s, ck_fs_path_fn fn, void *ud)
 
 /* ---- FieldsV1 ---- */
 
-json_t *ck_fs_to_json(const ck_fieldset *s)
+/* Adds the entries of s to the object o, in order. */
+static void fill_json(json_t *o, const ck_fieldset *s)
 {
-    json_t *o = json_object();
     for (size_t i = 0; s && i < s->n; i++) {
         const ck_fsent *e = &s->v[i];
         char *k = ck_pe_serialize(&e->pe);
-        json_t *v;
+        json_t *v = json_object();
         if (e->child) {
-            v = json_object();
             if (e->member) json_object_set_new(v, ".", json_object());
-            json_t *c = ck_fs_to_json(e->child);
-            json_object_update(v, c);
-            json_decref(c);
-        } else {
-            v = json_object();
+            fill_json(v, e->child);
         }
         json_object_set_new(o, k, v);
         free(k);
     }
+}
+
+json_t *ck_fs_to_json(const ck_fieldset *s)
+{
+    json_t *o = json_object();
+    fill_json(o, s);
     return o;
 }
 

@@ -77,6 +77,9 @@ ck_fieldset *ck_fs_difference(const ck_fieldset *a, const ck_fieldset *b);
 ck_fieldset *ck_fs_intersection(const ck_fieldset *a, const ck_fieldset *b);
 ck_fieldset *ck_fs_recursive_difference(const ck_fieldset *a, const ck_fieldset *b);
 bool ck_fs_equal(const ck_fieldset *a, const ck_fieldset *b);
+/* *a minus b (exact paths) in place, without copying; *a becomes NULL when emptied.
+ * Returns whether anything was removed. */
+bool ck_fs_subtract(ck_fieldset **a, const ck_fieldset *b);
 
 /* Calls fn for every member path in upstream's iteration order (members of a level before
  * the levels below it). */

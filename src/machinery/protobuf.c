@@ -41,8 +41,8 @@ static int fail(pbdec *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    return ck_error(d->err, 400, CK_BAD_REQUEST,
-                    "the body of the request could not be decoded: %s", buf);
+    return ck_error(d->err, 400, CK_BAD_REQUEST, "the body of the request could not be decoded: %s",
+                    buf);
 }
 
 static int spend(pbdec *d)
@@ -141,11 +141,14 @@ static json_t *utf8_string(const uint8_t *s, size_t n)
     size_t blen = 0;
     while (i < n) {
         uint8_t c = s[i];
-        size_t len = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3
-                                : c >= 0xf0 && c < 0xf5 ? 4
-                                                        : 0;
+        size_t len = c < 0x80                ? 1
+                     : c >= 0xc2 && c < 0xe0 ? 2
+                     : c >= 0xe0 && c < 0xf0 ? 3
+                     : c >= 0xf0 && c < 0xf5 ? 4
+                                             : 0;
         bool ok = len > 0 && len <= n - i;
-        for (size_t k = 1; ok && k < len; k++) ok = (s[i + k] & 0xc0) == 0x80;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = (s[i + k] & 0xc0) == 0x80;
         if (ok && len == 3) {
             uint8_t c1 = s[i + 1];
             ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);
@@ -283,8 +286,7 @@ static bool varint_kind(int kind)
 
 /* One value of the given kind; *out may be NULL for a message whose JSON form is nil. Bytes
  * are kept raw (not base64) when raw is set: RawExtension and FieldsV1 parse them. */
-static int read_value(pbdec *d, rd *r, int kind, uint16_t msg, unsigned wt, bool raw,
-                      json_t **out)
+static int read_value(pbdec *d, rd *r, int kind, uint16_t msg, unsigned wt, bool raw, json_t **out)
 {
     *out = NULL;
     if (spend(d) < 0) return -1;
@@ -341,21 +343,21 @@ static int read_map_entry(pbdec *d, rd *r, const ck_pb_field *f, unsigned wt, js
         uint32_t num;
         unsigned ewt;
         json_t *v = NULL;
-        if (rd_tag(d, &e, &num, &ewt) < 0) goto fail;
+        if (rd_tag(d, &e, &num, &ewt) < 0) goto bad;
         if (num == 1 || num == 2) {
-            if (read_value(d, &e, num == 1 ? kk : vk, f->msg, ewt, false, &v) < 0) goto fail;
+            if (read_value(d, &e, num == 1 ? kk : vk, f->msg, ewt, false, &v) < 0) goto bad;
             json_t **dst = num == 1 ? &key : &val;
             json_decref(*dst);
             *dst = v;
         } else if (rd_skip(d, &e, ewt) < 0)
-            goto fail;
+            goto bad;
     }
     if (!val && vk != CK_PB_MESSAGE)
         val = vk == CK_PB_STRING || vk == CK_PB_BYTES ? json_string("")
               : vk == CK_PB_BOOL                      ? json_false()
                                                       : json_integer(0);
     else if (!val && decode_msg(d, &ck_pb_msgs[f->msg], NULL, 0, &val) < 0)
-        goto fail;
+        goto bad;
     if (!*slot) *slot = json_object();
     char num[32];
     const char *k = "";
@@ -370,7 +372,7 @@ static int read_map_entry(pbdec *d, rd *r, const ck_pb_field *f, unsigned wt, js
     json_object_setn_new_nocheck(*slot, k, klen, val ? val : json_null());
     json_decref(key);
     return 0;
-fail:
+bad:
     json_decref(key);
     json_decref(val);
     return -1;
@@ -452,9 +454,12 @@ static int build_special(pbdec *d, const ck_pb_msg *m, json_t **slots, size_t n,
         *out = duration_string(x);
         return 0;
     case CK_PB_INTORSTRING:
-        if (x == 0) *out = json_integer((int32_t)y);
-        else if (x == 1) *out = c ? json_incref(c) : json_string("");
-        else return fail(d, "impossible IntOrString.Type");
+        if (x == 0)
+            *out = json_integer((int32_t)y);
+        else if (x == 1)
+            *out = c ? json_incref(c) : json_string("");
+        else
+            return fail(d, "impossible IntOrString.Type");
         return 0;
     case CK_PB_QUANTITY: {
         if (!a) {
@@ -514,15 +519,15 @@ static int field_json(pbdec *d, const ck_pb_field *f, json_t *slot, json_t **out
     *out = NULL;
     if (f->flags & (CK_PB_REPEATED | CK_PB_MAP))
         nil = !slot || (json_is_array(slot) ? json_array_size(slot) : json_object_size(slot)) == 0;
-    else if ((f->flags & CK_PB_POINTER) || kind == CK_PB_BYTES ||
-             (sm && sm->special == CK_PB_LIST))
+    else if ((f->flags & CK_PB_POINTER) || kind == CK_PB_BYTES || (sm && sm->special == CK_PB_LIST))
         nil = !slot;
     if (nil) {
         if (f->flags & (CK_PB_OMITEMPTY | CK_PB_OMITZERO | CK_PB_INLINE)) return 0;
         *out = json_null();
         return 0;
     }
-    if (slot) v = json_incref(slot);
+    if (slot)
+        v = json_incref(slot);
     else if (sm) {
         if (decode_msg(d, sm, NULL, 0, &v) < 0) return -1;
     } else
@@ -593,14 +598,16 @@ static int decode_msg(pbdec *d, const ck_pb_msg *m, const uint8_t *p, size_t n, 
             rc = -1;
             break;
         }
-        while (i < m->nfields && field_at(m, i)->num != num) i++;
+        while (i < m->nfields && field_at(m, i)->num != num)
+            i++;
         rc = i < m->nfields ? read_field(d, &r, m, field_at(m, i), wt, &slots[i])
                             : rd_skip(d, &r, wt);
     }
     if (rc == 0)
         rc = m->special == CK_PB_PLAIN ? build_plain(d, m, slots, out)
                                        : build_special(d, m, slots, n, out);
-    for (unsigned i = 0; i < m->nfields; i++) json_decref(slots[i]);
+    for (unsigned i = 0; i < m->nfields; i++)
+        json_decref(slots[i]);
     free(slots);
     d->depth--;
     return rc;
@@ -615,8 +622,10 @@ static const ck_pb_msg *find_in_pkg(const ck_pb_pkg *pk, const char *kind)
         size_t mid = (lo + hi) / 2;
         int c = strcmp(name_at(ck_pb_msgs[mid].name), kind);
         if (c == 0) return ck_pb_msgs[mid].is_kind ? &ck_pb_msgs[mid] : NULL;
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }
@@ -639,7 +648,8 @@ const ck_pb_msg *ck_pb_lookup(const char *group, const char *version, const char
         }
     }
     bool known = false;
-    for (size_t i = 0; i < ARRAY_SIZE(shared); i++) known = known || streq(kind, shared[i]);
+    for (size_t i = 0; i < ARRAY_SIZE(shared); i++)
+        known = known || streq(kind, shared[i]);
     for (size_t i = 0; i < ARRAY_SIZE(unversioned) && !*group && streq(version, "v1"); i++)
         known = known || streq(kind, unversioned[i]);
     return known && meta ? find_in_pkg(meta, kind) : NULL;
@@ -708,13 +718,15 @@ static int decode_body(pbdec *d, const uint8_t *body, size_t len, json_t **out)
     if (read_envelope(d, &r, &api_version, &kind, &raw, &raw_len) < 0) return -1;
     const char *av = api_version ? printable(api_version) : "";
     if (!kind || !*kind)
-        return fail(d, "Object 'Kind' is missing in 'runtime.TypeMeta{APIVersion:\"%.64s\", "
-                       "Kind:\"\"}'",
+        return fail(d,
+                    "Object 'Kind' is missing in 'runtime.TypeMeta{APIVersion:\"%.64s\", "
+                    "Kind:\"\"}'",
                     av);
     printable(kind);
     if (!*av)
-        return fail(d, "Object 'apiVersion' is missing in 'runtime.TypeMeta{APIVersion:\"\", "
-                       "Kind:\"%.64s\"}'",
+        return fail(d,
+                    "Object 'apiVersion' is missing in 'runtime.TypeMeta{APIVersion:\"\", "
+                    "Kind:\"%.64s\"}'",
                     kind);
     const char *slash = strchr(av, '/');
     cleanup_free char *group = slash ? xstrndup(av, (size_t)(slash - av)) : xstrdup("");

@@ -347,6 +347,7 @@ static ck_fieldset *tfs(tctx *c, const json_t *v, const stype *t, bool *self)
             stype ct = child_type(t, key, &named);
             ck_pe pe = ck_pe_field(key);
             enter(c, &pe);
+            if (t->kind == ST_STRUCT && !named) fail(c, "field not declared in schema");
             ck_fieldset *cs = tfs(c, cv, &ct, &cself);
             leave(c);
             bool member = cself || json_is_null(cv) ||

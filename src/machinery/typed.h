@@ -13,7 +13,8 @@
 #include "machinery/fieldset.h"
 #include "machinery/schema.h"
 
-/* The field set of v (upstream ToFieldSet); *out is NULL when empty. */
+/* The field set of v (upstream ToFieldSet); *out is NULL when empty. Fields a struct
+ * does not declare are an error, as upstream's typed conversion of an applied object. */
 int ck_typed_fieldset(const json_t *v, const ck_def *def, ck_fieldset **out, char **msg);
 
 /* What changed from lhs to rhs: leaves added, modified or removed, and non-leaf nodes

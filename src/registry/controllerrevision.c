@@ -19,8 +19,8 @@ static void validate_update(const json_t *obj, const json_t *old, ck_field_error
 static const ck_column columns[] = {
     CK_COL_NAME,
     {"Controller", "string", "", "Controller of the object", 0},
-    {"Revision", "string", "",
-     "Revision indicates the revision of the state represented by Data.", 0},
+    {"Revision", "string", "", "Revision indicates the revision of the state represented by Data.",
+     0},
     CK_COL_AGE,
 };
 

@@ -37,11 +37,15 @@ static char *parse_int(const char *s, long *out)
 {
     const char *p = s + (*s == '+' || *s == '-');
     bool digits = *p != 0;
-    for (const char *q = p; *q; q++) digits &= *q >= '0' && *q <= '9';
+    for (const char *q = p; *q; q++)
+        digits &= *q >= '0' && *q <= '9';
     cleanup_free char *q = ck_quote(s);
-    if (!digits) return xasprintf("failed to parse int from %s: strconv.Atoi: parsing %s: invalid syntax", s, q);
+    if (!digits)
+        return xasprintf("failed to parse int from %s: strconv.Atoi: parsing %s: invalid syntax", s,
+                         q);
     if (strlen(p) > 18)
-        return xasprintf("failed to parse int from %s: strconv.Atoi: parsing %s: value out of range", s, q);
+        return xasprintf(
+            "failed to parse int from %s: strconv.Atoi: parsing %s: value out of range", s, q);
     *out = strtol(s, NULL, 10);
     if (*out < 0) return xasprintf("negative number (%ld) not allowed: %s", *out, s);
     return NULL;
@@ -76,9 +80,12 @@ static char *parse_range(const char *expr, const bounds *b)
         start = b->min, end = b->max;
     } else {
         if ((err = parse_int_or_name(dup, b, &start))) return err;
-        if (!hyphen) end = start;
-        else if (strchr(hyphen + 1, '-')) return xasprintf("too many hyphens: %s", expr);
-        else if ((err = parse_int_or_name(hyphen + 1, b, &end))) return err;
+        if (!hyphen)
+            end = start;
+        else if (strchr(hyphen + 1, '-'))
+            return xasprintf("too many hyphens: %s", expr);
+        else if ((err = parse_int_or_name(hyphen + 1, b, &end)))
+            return err;
     }
     if (step_s) {
         if ((err = parse_int(step_s, &step))) return err;
@@ -89,7 +96,8 @@ static char *parse_range(const char *expr, const bounds *b)
     if (end > b->max)
         return xasprintf("end of range (%ld) above maximum (%ld): %s", end, b->max, expr);
     if (start > end)
-        return xasprintf("beginning of range (%ld) beyond end of range (%ld): %s", start, end, expr);
+        return xasprintf("beginning of range (%ld) beyond end of range (%ld): %s", start, end,
+                         expr);
     if (step == 0) return xasprintf("step of range should be a positive number: %s", expr);
     return NULL;
 }
@@ -114,7 +122,8 @@ static bool go_duration_ok(const char *s)
     if (!*s) return false;
     while (*s) {
         const char *d = s;
-        while ((*s >= '0' && *s <= '9') || *s == '.') s++;
+        while ((*s >= '0' && *s <= '9') || *s == '.')
+            s++;
         if (s == d) return false;
         size_t best = 0;
         for (size_t i = 0; i < ARRAY_SIZE(units); i++)
@@ -139,7 +148,8 @@ static char *cron_parse(const char *spec)
         if (!*loc || strstr(loc, "..") || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             return xasprintf("provided bad location %s: unknown time zone %s", loc, loc);
         spec = sp;
-        while (*spec == ' ') spec++;
+        while (*spec == ' ')
+            spec++;
     }
     if (*spec == '@') {
         static const char *const named[] = {"@yearly", "@annually", "@monthly", "@weekly",
@@ -158,7 +168,8 @@ static char *cron_parse(const char *spec)
     size_t n = 0, len = 3;
     cleanup_free char *dup = xstrdup(spec);
     char *save = NULL;
-    for (char *f = strtok_r(dup, " \t\n\r\v\f", &save); f; f = strtok_r(NULL, " \t\n\r\v\f", &save)) {
+    for (char *f = strtok_r(dup, " \t\n\r\v\f", &save); f;
+         f = strtok_r(NULL, " \t\n\r\v\f", &save)) {
         if (n < ARRAY_SIZE(fields)) fields[n] = f;
         n++;
         len += strlen(f) + 1;
@@ -171,13 +182,14 @@ static char *cron_parse(const char *spec)
         cleanup_free char *again = xstrdup(spec);
         char *s2 = NULL;
         size_t k = 0;
-        for (char *f = strtok_r(again, " \t\n\r\v\f", &s2); f; f = strtok_r(NULL, " \t\n\r\v\f", &s2))
+        for (char *f = strtok_r(again, " \t\n\r\v\f", &s2); f;
+             f = strtok_r(NULL, " \t\n\r\v\f", &s2))
             p += sprintf(p, "%s%s", k++ ? " " : "", f);
         sprintf(p, "]");
         return xasprintf("expected exactly 5 fields, found %zu: %s", n, list);
     }
-    const bounds b[5] = {{0, 59, NULL}, {0, 23, NULL}, {1, 31, NULL}, {1, 12, month_names},
-                         {0, 6, dow_names}};
+    const bounds b[5] = {
+        {0, 59, NULL}, {0, 23, NULL}, {1, 31, NULL}, {1, 12, month_names}, {0, 6, dow_names}};
     for (size_t i = 0; i < 5; i++) {
         char *err = parse_field(fields[i], &b[i]);
         if (err) return err;
@@ -222,7 +234,8 @@ static void validate_spec(const json_t *obj, const json_t *old, ck_field_errors 
     } else {
         cleanup_free char *err = cron_parse(s);
         if (err) ck_ferr_invalid(fe, "spec.schedule", sched, err);
-        bool allow_tz = old && strstr(ck_obj_str(ospec, "schedule") ? ck_obj_str(ospec, "schedule") : "", "TZ");
+        bool allow_tz =
+            old && strstr(ck_obj_str(ospec, "schedule") ? ck_obj_str(ospec, "schedule") : "", "TZ");
         const json_t *tz = json_object_get(spec, "timeZone");
         if (allow_tz && strstr(s, "TZ") && tz && !json_is_null(tz))
             ck_ferr_invalid(fe, "spec.schedule", sched,
@@ -233,7 +246,8 @@ static void validate_spec(const json_t *obj, const json_t *old, ck_field_errors 
     }
     ck_validate_nonnegative(json_object_get(spec, "startingDeadlineSeconds"),
                             "spec.startingDeadlineSeconds", fe);
-    if (!old || !ck_json_same(json_object_get(spec, "timeZone"), json_object_get(ospec, "timeZone")))
+    if (!old ||
+        !ck_json_same(json_object_get(spec, "timeZone"), json_object_get(ospec, "timeZone")))
         validate_time_zone(json_object_get(spec, "timeZone"), fe);
     const json_t *cp = json_object_get(spec, "concurrencyPolicy");
     if (!json_string_value(cp) || !*json_string_value(cp)) {
@@ -278,7 +292,8 @@ static void validate_update(const json_t *obj, const json_t *old, ck_field_error
 
 static const ck_column columns[] = {
     CK_COL_NAME,
-    {"Schedule", "string", "", "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.", 0},
+    {"Schedule", "string", "",
+     "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.", 0},
     {"Timezone", "string", "", "The time zone name for the given schedule.", 0},
     {"Suspend", "boolean", "",
      "This flag tells the controller to suspend subsequent executions, it does not apply to "
@@ -301,13 +316,18 @@ static void table_row(const json_t *obj, json_t *cells)
     ck_cell_name(obj, cells);
     ck_cell_str(cells, ck_obj_str(obj, "spec.schedule"));
     ck_cell_str(cells, tz ? tz : "<none>");
-    ck_cell_str(cells, !json_is_boolean(suspend) ? "<unset>" : json_is_true(suspend) ? "True" : "False");
+    ck_cell_str(cells, !json_is_boolean(suspend) ? "<unset>"
+                       : json_is_true(suspend)   ? "True"
+                                                 : "False");
     ck_cell_int(cells, (json_int_t)json_array_size(ck_obj_get(obj, "status.active")));
-    if (last) ck_cell_take(cells, ck_since(last));
-    else ck_cell_str(cells, "<none>");
+    if (last)
+        ck_cell_take(cells, ck_since(last));
+    else
+        ck_cell_str(cells, "<none>");
     ck_cell_age(obj, cells);
     ck_cells_containers(ck_obj_get(obj, "spec.jobTemplate.spec.template.spec.containers"), cells);
-    ck_cell_take(cells, ck_format_label_selector(ck_obj_get(obj, "spec.jobTemplate.spec.selector")));
+    ck_cell_take(cells,
+                 ck_format_label_selector(ck_obj_get(obj, "spec.jobTemplate.spec.selector")));
 }
 
 const ck_rtype_def ck_reg_cronjob = {

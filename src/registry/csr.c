@@ -18,8 +18,8 @@ static void defaults(json_t *obj)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(ck_obj_get(obj, "status.conditions"), i, c)
-        if (json_is_object(c)) ck_obj_default_str(c, "status", "True");
+    json_array_foreach(ck_obj_get(obj, "status.conditions"), i, c) if (json_is_object(c))
+        ck_obj_default_str(c, "status", "True");
 }
 
 /* TODO(requestor): upstream fills spec.username, uid, groups and extra from the
@@ -71,14 +71,17 @@ static void preserve_conditions(json_t *obj, const json_t *old, const char *type
     json_array_foreach(nc, i, c) if (streq(ck_obj_str(c, "type"), type) && nn < 16) ni[nn++] = i;
     json_array_foreach(oc, i, c) if (streq(ck_obj_str(c, "type"), type) && on < 16) oi[on++] = i;
     if (nn != on) return;
-    for (i = 0; i < nn; i++) json_array_set(nc, ni[i], json_array_get(oc, oi[i]));
+    for (i = 0; i < nn; i++)
+        json_array_set(nc, ni[i], json_array_get(oc, oi[i]));
 }
 
 static void keep_spec(json_t *obj, const json_t *old)
 {
     json_t *spec = json_object_get(old, "spec");
-    if (spec) json_object_set_new(obj, "spec", json_deep_copy(spec));
-    else json_object_del(obj, "spec");
+    if (spec)
+        json_object_set_new(obj, "spec", json_deep_copy(spec));
+    else
+        json_object_del(obj, "spec");
 }
 
 /* Main resource and status updates: spec and the approval conditions stay. */
@@ -97,11 +100,18 @@ void ck_csr_prepare_approval(json_t *obj, const json_t *old)
     keep_spec(obj, old);
     json_t *st = json_deep_copy(json_object_get(old, "status"));
     if (!st) st = json_object();
-    if (conds) json_object_set(st, "conditions", conds);
-    else json_object_del(st, "conditions");
+    if (conds)
+        json_object_set(st, "conditions", conds);
+    else
+        json_object_del(st, "conditions");
     json_object_set_new(obj, "status", st);
     json_decref(conds);
     condition_timestamps(obj, old);
+}
+
+static void prepare_subresource(const char *sub, json_t *obj, const json_t *old)
+{
+    if (streq(sub, "approval")) ck_csr_prepare_approval(obj, old);
 }
 
 /* ---- validation ------------------------------------------------------------------------ */
@@ -117,13 +127,13 @@ static unsigned char *b64_decode(const char *s, size_t *out_len)
         int v[4];
         for (int k = 0; k < 4; k++) {
             char c = s[i + k];
-            v[k] = c >= 'A' && c <= 'Z'   ? c - 'A'
-                   : c >= 'a' && c <= 'z' ? c - 'a' + 26
-                   : c >= '0' && c <= '9' ? c - '0' + 52
-                   : c == '+'             ? 62
-                   : c == '/'             ? 63
+            v[k] = c >= 'A' && c <= 'Z'               ? c - 'A'
+                   : c >= 'a' && c <= 'z'             ? c - 'a' + 26
+                   : c >= '0' && c <= '9'             ? c - '0' + 52
+                   : c == '+'                         ? 62
+                   : c == '/'                         ? 63
                    : c == '=' && i + 4 == n && k >= 2 ? -2
-                                          : -1;
+                                                      : -1;
             if (v[k] == -1 || (k == 3 && v[2] == -2 && v[3] != -2)) {
                 free(out);
                 return NULL;
@@ -229,12 +239,30 @@ static void validate_signer(const json_t *v, ck_field_errors *fe)
     if (strlen(s) > 253 + 253 + 63 + 1 + 1) ck_ferr_too_long(fe, path, 253 + 253 + 63 + 1 + 1);
 }
 
-static const char *const usages[] = {
-    "any", "cert sign", "client auth", "code signing", "content commitment", "crl sign",
-    "data encipherment", "decipher only", "digital signature", "email protection",
-    "encipher only", "ipsec end system", "ipsec tunnel", "ipsec user", "key agreement",
-    "key encipherment", "microsoft sgc", "netscape sgc", "ocsp signing", "s/mime",
-    "server auth", "signing", "timestamping", NULL};
+static const char *const usages[] = {"any",
+                                     "cert sign",
+                                     "client auth",
+                                     "code signing",
+                                     "content commitment",
+                                     "crl sign",
+                                     "data encipherment",
+                                     "decipher only",
+                                     "digital signature",
+                                     "email protection",
+                                     "encipher only",
+                                     "ipsec end system",
+                                     "ipsec tunnel",
+                                     "ipsec user",
+                                     "key agreement",
+                                     "key encipherment",
+                                     "microsoft sgc",
+                                     "netscape sgc",
+                                     "ocsp signing",
+                                     "s/mime",
+                                     "server auth",
+                                     "signing",
+                                     "timestamping",
+                                     NULL};
 
 static void validate_conditions(const json_t *obj, ck_field_errors *fe)
 {
@@ -251,14 +279,16 @@ static void validate_conditions(const json_t *obj, ck_field_errors *fe)
         const json_t *type = json_object_get(c, "type"), *status = json_object_get(c, "status");
         const char *t = json_string_value(type), *s = json_string_value(status);
         if (!t || !*t) ck_ferr_required(fe, pt, "");
-        if (!s || !*s) ck_ferr_required(fe, ps, "");
+        if (!s || !*s)
+            ck_ferr_required(fe, ps, "");
         else if (!streq(s, "True") && !streq(s, "False") && !streq(s, "Unknown"))
             ck_ferr_not_supported(fe, ps, status, statuses);
         if (streq(t, "Approved") || streq(t, "Denied")) {
             bool *mine = streq(t, "Approved") ? &approved : &denied;
             *mine = true;
             if (approved && denied)
-                ck_ferr_invalid(fe, pt, type, "Approved and Denied conditions are mutually exclusive");
+                ck_ferr_invalid(fe, pt, type,
+                                "Approved and Denied conditions are mutually exclusive");
             if (!streq(s, "True")) {
                 json_t *v = status ? json_incref((json_t *)status) : json_string("");
                 ck_ferr_not_supported(fe, ps, v, truth);
@@ -294,7 +324,8 @@ static void validate(const json_t *obj, ck_field_errors *fe)
     {
         cleanup_free char *p = xasprintf("spec.usages[%zu]", i);
         bool known = false;
-        for (size_t k = 0; usages[k] && !known; k++) known = streq(json_string_value(u), usages[k]);
+        for (size_t k = 0; usages[k] && !known; k++)
+            known = streq(json_string_value(u), usages[k]);
         if (!known) ck_ferr_not_supported(fe, p, u, usages);
         for (j = 0; j < i; j++)
             if (json_equal(json_array_get(us, j), u)) {
@@ -324,12 +355,14 @@ static void validate_update(const json_t *obj, const json_t *old, ck_field_error
         json_t *nc = json_array(), *oc = json_array();
         size_t i;
         json_t *c;
-        json_array_foreach(ck_obj_get(obj, "status.conditions"), i, c)
-            if (streq(ck_obj_str(c, "type"), kinds[k])) json_array_append(nc, c);
-        json_array_foreach(ck_obj_get(old, "status.conditions"), i, c)
-            if (streq(ck_obj_str(c, "type"), kinds[k])) json_array_append(oc, c);
-        cleanup_free char *rm = xasprintf("updates may not remove a condition of type \"%s\"", kinds[k]);
-        cleanup_free char *md = xasprintf("updates may not modify a condition of type \"%s\"", kinds[k]);
+        json_array_foreach(ck_obj_get(obj, "status.conditions"), i,
+                           c) if (streq(ck_obj_str(c, "type"), kinds[k])) json_array_append(nc, c);
+        json_array_foreach(ck_obj_get(old, "status.conditions"), i,
+                           c) if (streq(ck_obj_str(c, "type"), kinds[k])) json_array_append(oc, c);
+        cleanup_free char *rm =
+            xasprintf("updates may not remove a condition of type \"%s\"", kinds[k]);
+        cleanup_free char *md =
+            xasprintf("updates may not modify a condition of type \"%s\"", kinds[k]);
         if (json_array_size(nc) < json_array_size(oc))
             ck_ferr_forbidden(fe, "status.conditions", rm);
         for (i = 0; i < json_array_size(oc) && i < json_array_size(nc); i++)
@@ -375,7 +408,10 @@ static char *csr_condition(const json_t *obj)
         failed |= streq(t, "Failed");
     }
     const char *cert = ck_obj_str(obj, "status.certificate");
-    return xasprintf("%s%s%s", denied ? "Denied" : approved ? "Approved" : "Pending",
+    return xasprintf("%s%s%s",
+                     denied     ? "Denied"
+                     : approved ? "Approved"
+                                : "Pending",
                      failed ? ",Failed" : "", cert && *cert ? ",Issued" : "");
 }
 
@@ -387,8 +423,10 @@ static void table_row(const json_t *obj, json_t *cells)
     ck_cell_age(obj, cells);
     ck_cell_str(cells, signer && *signer ? signer : "<none>");
     ck_cell_str(cells, ck_obj_str(obj, "spec.username"));
-    if (json_is_integer(exp)) ck_cell_take(cells, ck_human_duration(json_integer_value(exp)));
-    else ck_cell_str(cells, "<none>");
+    if (json_is_integer(exp))
+        ck_cell_take(cells, ck_human_duration(json_integer_value(exp)));
+    else
+        ck_cell_str(cells, "<none>");
     ck_cell_take(cells, csr_condition(obj));
 }
 
@@ -401,6 +439,7 @@ const ck_rtype_def ck_reg_csr = {
     .defaults = defaults,
     .prepare_create = prepare_create,
     .prepare_update = prepare_update,
+    .prepare_subresource = prepare_subresource,
     .validate = validate,
     .validate_update = validate_update,
     .validate_name = ck_name_any,

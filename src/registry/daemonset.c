@@ -116,8 +116,8 @@ static void validate_update(const json_t *obj, const json_t *old, ck_field_error
 
 static const ck_column columns[] = {
     CK_COL_NAME,
-    {"Desired", "integer", "",
-     "The total number of nodes that should be running the daemon pod.", 0},
+    {"Desired", "integer", "", "The total number of nodes that should be running the daemon pod.",
+     0},
     {"Current", "integer", "",
      "The number of nodes that are running at least 1 daemon pod and are supposed to run the "
      "daemon pod.",
@@ -126,8 +126,8 @@ static const ck_column columns[] = {
      "numberReady is the number of nodes that should be running the daemon pod and have one or "
      "more of the daemon pod running with a Ready Condition.",
      0},
-    {"Up-to-date", "integer", "",
-     "The total number of nodes that are running updated daemon pod", 0},
+    {"Up-to-date", "integer", "", "The total number of nodes that are running updated daemon pod",
+     0},
     {"Available", "integer", "",
      "The number of nodes that should be running the daemon pod and have one or more of the "
      "daemon pod running and available (ready for at least spec.minReadySeconds)",
@@ -137,8 +137,7 @@ static const ck_column columns[] = {
     CK_COL_AGE,
     {"Containers", "string", "", "Names of each container in the template.", 1},
     {"Images", "string", "", "Images referenced by each container in the template.", 1},
-    {"Selector", "string", "",
-     "A label query over pods that are managed by the daemon set.", 1},
+    {"Selector", "string", "", "A label query over pods that are managed by the daemon set.", 1},
 };
 
 static void table_row(const json_t *obj, json_t *cells)

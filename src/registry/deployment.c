@@ -66,8 +66,8 @@ static void validate(const json_t *obj, ck_field_errors *fe)
 {
     const json_t *spec = json_object_get(obj, "spec");
     ck_validate_nonnegative(json_object_get(spec, "replicas"), "spec.replicas", fe);
-    ck_validate_required_selector(json_object_get(spec, "selector"), "spec.selector",
-                                  "deployment", fe);
+    ck_validate_required_selector(json_object_get(spec, "selector"), "spec.selector", "deployment",
+                                  fe);
     ck_validate_replica_template(spec, fe);
     validate_strategy(json_object_get(spec, "strategy"), fe);
     const json_t *mrs = json_object_get(spec, "minReadySeconds");
@@ -109,8 +109,9 @@ static const ck_column columns[] = {
 static void table_row(const json_t *obj, json_t *cells)
 {
     ck_cell_name(obj, cells);
-    ck_cell_take(cells, xasprintf("%lld/%lld", (long long)ck_obj_int(obj, "status.readyReplicas", 0),
-                                  (long long)ck_obj_int(obj, "spec.replicas", 0)));
+    ck_cell_take(cells,
+                 xasprintf("%lld/%lld", (long long)ck_obj_int(obj, "status.readyReplicas", 0),
+                           (long long)ck_obj_int(obj, "spec.replicas", 0)));
     json_array_append_new(cells, json_integer(ck_obj_int(obj, "status.updatedReplicas", 0)));
     json_array_append_new(cells, json_integer(ck_obj_int(obj, "status.availableReplicas", 0)));
     ck_cell_age(obj, cells);

@@ -26,8 +26,8 @@ static void prepare_update(json_t *obj, const json_t *old)
     json_t *a = json_deep_copy(obj), *b = json_deep_copy(old);
     json_object_del(a, "metadata");
     json_object_del(b, "metadata");
-    if (!json_equal(a, b) || !ck_json_same(ck_obj_get(obj, "metadata.labels"),
-                                           ck_obj_get(old, "metadata.labels")))
+    if (!json_equal(a, b) ||
+        !ck_json_same(ck_obj_get(obj, "metadata.labels"), ck_obj_get(old, "metadata.labels")))
         json_object_set_new(ck_obj_ensure(obj, "metadata"), "generation",
                             json_integer(ck_obj_int(old, "metadata.generation", 0) + 1));
     json_decref(a);
@@ -56,7 +56,8 @@ static void validate_address(const char *type, const json_t *v, const char *path
 static void validate_endpoints(const json_t *obj, const char *type, ck_field_errors *fe)
 {
     const json_t *eps = json_object_get(obj, "endpoints");
-    if (json_array_size(eps) > 1000) ck_ferr_too_many(fe, "endpoints", (long)json_array_size(eps), 1000);
+    if (json_array_size(eps) > 1000)
+        ck_ferr_too_many(fe, "endpoints", (long)json_array_size(eps), 1000);
     size_t i, j;
     json_t *ep, *a;
     json_array_foreach(eps, i, ep)
@@ -158,15 +159,18 @@ static const ck_column columns[] = {
 static char *list_more(char **items, size_t shown, size_t count)
 {
     size_t len = 32;
-    for (size_t i = 0; i < shown; i++) len += strlen(items[i]) + 1;
+    for (size_t i = 0; i < shown; i++)
+        len += strlen(items[i]) + 1;
     char *out = xmalloc(len), *p = out;
     *p = 0;
     for (size_t i = 0; i < shown; i++) {
         p += sprintf(p, "%s%s", i ? "," : "", items[i]);
         free(items[i]);
     }
-    if (count > shown) sprintf(p, " + %zu more...", count - shown);
-    else if (!shown) strcpy(out, "<unset>");
+    if (count > shown)
+        sprintf(p, " + %zu more...", count - shown);
+    else if (!shown)
+        strcpy(out, "<unset>");
     return out;
 }
 
@@ -192,10 +196,10 @@ static void table_row(const json_t *obj, json_t *cells)
     shown = count = 0;
     json_array_foreach(json_object_get(obj, "endpoints"), i, ep)
         json_array_foreach(json_object_get(ep, "addresses"), j, a)
-        {
-            if (shown < 3) items[shown++] = xstrdup(json_string_value(a) ? json_string_value(a) : "");
-            count++;
-        }
+    {
+        if (shown < 3) items[shown++] = xstrdup(json_string_value(a) ? json_string_value(a) : "");
+        count++;
+    }
     ck_cell_take(cells, list_more(items, shown, count));
     ck_cell_age(obj, cells);
 }

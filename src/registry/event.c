@@ -14,11 +14,16 @@ typedef struct names {
     const char *involved, *message, *source, *first, *last, *count, *controller;
 } names;
 
-static const names core_names = {"involvedObject", "message", "source", "firstTimestamp",
-                                 "lastTimestamp", "count", "reportingComponent"};
-static const names v1_names = {"regarding", "note", "deprecatedSource",
-                               "deprecatedFirstTimestamp", "deprecatedLastTimestamp",
-                               "deprecatedCount", "reportingController"};
+static const names core_names = {"involvedObject",    "message",       "source",
+                                 "firstTimestamp",    "lastTimestamp", "count",
+                                 "reportingComponent"};
+static const names v1_names = {"regarding",
+                               "note",
+                               "deprecatedSource",
+                               "deprecatedFirstTimestamp",
+                               "deprecatedLastTimestamp",
+                               "deprecatedCount",
+                               "reportingController"};
 
 static size_t len_of(const json_t *obj, const char *key)
 {
@@ -46,10 +51,12 @@ static void validate_legacy(const json_t *obj, const names *n, const char *contr
     const char *et = ck_obj_str(obj, "eventTime");
     if (!et || !*et) {
         if (*ins ? !streq(ns, ins) : *ns && !streq(ns, "default"))
-            ck_ferr_invalid_str(fe, "involvedObject.namespace", ins, "does not match event.namespace");
+            ck_ferr_invalid_str(fe, "involvedObject.namespace", ins,
+                                "does not match event.namespace");
     } else {
         if (!*ins && !streq(ns, "default") && !streq(ns, "kube-system"))
-            ck_ferr_invalid_str(fe, "involvedObject.namespace", ins, "does not match event.namespace");
+            ck_ferr_invalid_str(fe, "involvedObject.namespace", ins,
+                                "does not match event.namespace");
         const char *rc = ck_obj_str(obj, n->controller);
         if (!rc || !*rc) ck_ferr_required(fe, controller_path, "");
         ck_msgs m = {0};
@@ -132,7 +139,8 @@ static void validate_v1_update(const json_t *obj, const json_t *old, ck_field_er
 static const ck_column columns[] = {
     {"Last Seen", "string", "",
      "The time at which the most recent occurrence of this event was recorded.", 0},
-    {"Type", "string", "", "Type of this event (Normal, Warning), new types could be added in the future", 0},
+    {"Type", "string", "",
+     "Type of this event (Normal, Warning), new types could be added in the future", 0},
     {"Reason", "string", "",
      "This should be a short, machine understandable string that gives the reason for the "
      "transition into the object's current status.",
@@ -152,9 +160,11 @@ static const ck_column columns[] = {
 static char *trim(const char *s)
 {
     if (!s) return xstrdup("");
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1])) n--;
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
     return xstrndup(s, n);
 }
 
@@ -174,9 +184,10 @@ static void row(const json_t *obj, const names *n, json_t *cells)
     }
     const json_t *inv = json_object_get(obj, n->involved);
     const char *kind = ck_obj_str(inv, "kind"), *name = ck_obj_str(inv, "name");
-    char *target = name && *name ? xasprintf("%s/%s", kind ? kind : "", name)
-                                 : xstrdup(kind ? kind : "");
-    for (char *p = target; *p && *p != '/'; p++) *p = (char)tolower((unsigned char)*p);
+    char *target =
+        name && *name ? xasprintf("%s/%s", kind ? kind : "", name) : xstrdup(kind ? kind : "");
+    for (char *p = target; *p && *p != '/'; p++)
+        *p = (char)tolower((unsigned char)*p);
     const char *comp = ck_obj_str(obj, "source.component"), *host = ck_obj_str(obj, "source.host");
     if (n == &v1_names) {
         comp = ck_obj_str(obj, "deprecatedSource.component");
@@ -189,8 +200,10 @@ static void row(const json_t *obj, const names *n, json_t *cells)
     ck_cell_str(cells, ck_obj_str(obj, "reason"));
     ck_cell_take(cells, target);
     ck_cell_str(cells, ck_obj_str(inv, "fieldPath"));
-    if (host && *host) ck_cell_take(cells, xasprintf("%s, %s", comp ? comp : "", host));
-    else ck_cell_str(cells, comp);
+    if (host && *host)
+        ck_cell_take(cells, xasprintf("%s, %s", comp ? comp : "", host));
+    else
+        ck_cell_str(cells, comp);
     ck_cell_take(cells, trim(ck_obj_str(obj, n->message)));
     ck_cell_take(cells, first);
     ck_cell_int(cells, count);
@@ -207,10 +220,18 @@ static void v1_row(const json_t *obj, json_t *cells)
     row(obj, &v1_names, cells);
 }
 
-static const char *const core_fields[] = {
-    "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-    "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
-    "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type", NULL};
+static const char *const core_fields[] = {"involvedObject.kind",
+                                          "involvedObject.namespace",
+                                          "involvedObject.name",
+                                          "involvedObject.uid",
+                                          "involvedObject.apiVersion",
+                                          "involvedObject.resourceVersion",
+                                          "involvedObject.fieldPath",
+                                          "reason",
+                                          "reportingComponent",
+                                          "source",
+                                          "type",
+                                          NULL};
 
 /* "source" selects on source.component; the rest are plain paths. */
 static char *core_field(const json_t *obj, const char *field)
@@ -219,10 +240,17 @@ static char *core_field(const json_t *obj, const char *field)
     return xstrdup(v ? v : "");
 }
 
-static const char *const v1_fields[] = {
-    "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid",
-    "regarding.apiVersion", "regarding.resourceVersion", "regarding.fieldPath", "reason",
-    "reportingController", "type", NULL};
+static const char *const v1_fields[] = {"regarding.kind",
+                                        "regarding.namespace",
+                                        "regarding.name",
+                                        "regarding.uid",
+                                        "regarding.apiVersion",
+                                        "regarding.resourceVersion",
+                                        "regarding.fieldPath",
+                                        "reason",
+                                        "reportingController",
+                                        "type",
+                                        NULL};
 
 const ck_rtype_def ck_reg_event = {
     .group = "",

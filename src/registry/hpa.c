@@ -93,7 +93,8 @@ static bool positive_qty(const json_t *v)
     ck_err *err = NULL;
     const char *s = json_string_value(v);
     char buf[32];
-    if (json_is_integer(v)) snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), s = buf;
+    if (json_is_integer(v))
+        snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), s = buf;
     if (!s || ck_quantity_parse(s, &q, &err) < 0) {
         ck_err_free(err);
         return false;
@@ -129,7 +130,8 @@ static void validate_source(const char *type, const json_t *src, const char *pat
     cleanup_free char *pa = ck_path(pt, "averageValue"), *pu = ck_path(pt, "averageUtilization");
     cleanup_free char *pv = ck_path(pt, "value");
     const json_t *t = json_object_get(src, "target");
-    bool has_val = json_object_get(t, "value") != NULL, has_avg = json_object_get(t, "averageValue");
+    bool has_val = json_object_get(t, "value") != NULL,
+         has_avg = json_object_get(t, "averageValue");
     if (streq(type, "resource") || streq(type, "containerResource")) {
         if (!ck_obj_str(src, "name") || !*ck_obj_str(src, "name")) {
             cleanup_free char *p = ck_path(path, "name");
@@ -144,7 +146,8 @@ static void validate_source(const char *type, const json_t *src, const char *pat
         if (!has_util && !has_avg)
             ck_ferr_required(fe, pu, "must set either a target raw value or a target utilization");
         if (has_util && has_avg)
-            ck_ferr_forbidden(fe, pa, "may not set both a target raw value and a target utilization");
+            ck_ferr_forbidden(fe, pa,
+                              "may not set both a target raw value and a target utilization");
         return;
     }
     if (streq(type, "object")) {
@@ -164,13 +167,14 @@ static void validate_source(const char *type, const json_t *src, const char *pat
     if (streq(type, "external") && !has_val && !has_avg)
         ck_ferr_required(fe, pa, "must set either a target value for metric or a per-pod target");
     if (streq(type, "external") && has_val && has_avg)
-        ck_ferr_forbidden(fe, pv, "may not set both a target value for metric and a per-pod target");
+        ck_ferr_forbidden(fe, pv,
+                          "may not set both a target value for metric and a per-pod target");
 }
 
 static void validate_metric(const json_t *m, const char *path, ck_field_errors *fe)
 {
     static const char *const types[] = {"ContainerResource", "External", "Object", "Pods",
-                                        "Resource", NULL};
+                                        "Resource",          NULL};
     static const char *const members[] = {"object", "pods", "resource", "containerResource",
                                           "external"};
     static const char *const for_type[] = {"Object", "Pods", "Resource", "ContainerResource",
@@ -199,7 +203,8 @@ static void validate_metric(const json_t *m, const char *path, ck_field_errors *
     }
     json_decref(tv);
     for (size_t i = 0; present != 1 && i < ARRAY_SIZE(members); i++) {
-        if (!json_is_object(json_object_get(m, members[i])) || streq(members[i], expected)) continue;
+        if (!json_is_object(json_object_get(m, members[i])) || streq(members[i], expected))
+            continue;
         cleanup_free char *p = ck_path(path, members[i]);
         ck_ferr_forbidden(fe, p, "must populate the given metric source only");
     }
@@ -279,7 +284,8 @@ static char *qty(const json_t *v)
     ck_err *err = NULL;
     char buf[32];
     const char *s = json_string_value(v);
-    if (json_is_integer(v)) snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), s = buf;
+    if (json_is_integer(v))
+        snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), s = buf;
     if (!s) return xstrdup("<nil>");
     if (ck_quantity_parse(s, &q, &err) < 0) {
         ck_err_free(err);
@@ -291,8 +297,10 @@ static char *qty(const json_t *v)
 /* One entry of formatHPAMetrics for metric spec m and the status at the same index. */
 static char *metric_text(const json_t *m, const json_t *st)
 {
-    static const char *const members[][2] = {{"External", "external"}, {"Pods", "pods"},
-                                             {"Object", "object"}, {"Resource", "resource"},
+    static const char *const members[][2] = {{"External", "external"},
+                                             {"Pods", "pods"},
+                                             {"Object", "object"},
+                                             {"Resource", "resource"},
                                              {"ContainerResource", "containerResource"}};
     const char *type = ck_obj_str(m, "type"), *mem = NULL;
     for (size_t i = 0; i < ARRAY_SIZE(members); i++)
@@ -478,8 +486,8 @@ static json_t *metric_to_v2(const json_t *m, bool status)
             if (i == 3) put(o, "container", json_object_get(src, "container"));
             const json_t *u = json_object_get(src, status ? "currentAverageUtilization"
                                                           : "targetAverageUtilization");
-            const json_t *av = json_object_get(src, status ? "currentAverageValue"
-                                                           : "targetAverageValue");
+            const json_t *av =
+                json_object_get(src, status ? "currentAverageValue" : "targetAverageValue");
             if (!status)
                 json_object_set_new(t, "type", json_string(u ? "Utilization" : "AverageValue"));
             put(t, "averageValue", av);
@@ -488,13 +496,16 @@ static json_t *metric_to_v2(const json_t *m, bool status)
             put(metric, "name", json_object_get(src, "metricName"));
             put(metric, "selector", json_object_get(src, i == 4 ? "metricSelector" : "selector"));
             json_object_set(o, "metric", metric);
-            if (i == 0) json_object_set_new(o, "describedObject", xref(json_object_get(src, "target")));
-            const json_t *val = json_object_get(
-                src, i == 0 ? (status ? "currentValue" : "targetValue")
-                            : i == 4 ? (status ? "currentValue" : "targetValue") : "");
-            const json_t *av = json_object_get(
-                src, i == 0 ? "averageValue" : status ? "currentAverageValue" : "targetAverageValue");
-            const char *ty = i == 1 ? "AverageValue"
+            if (i == 0)
+                json_object_set_new(o, "describedObject", xref(json_object_get(src, "target")));
+            const json_t *val =
+                json_object_get(src, i == 0   ? (status ? "currentValue" : "targetValue")
+                                     : i == 4 ? (status ? "currentValue" : "targetValue")
+                                              : "");
+            const json_t *av = json_object_get(src, i == 0   ? "averageValue"
+                                                    : status ? "currentAverageValue"
+                                                             : "targetAverageValue");
+            const char *ty = i == 1   ? "AverageValue"
                              : i == 0 ? (av ? "AverageValue" : "Value")
                                       : (val ? "Value" : "AverageValue");
             if (!status) json_object_set_new(t, "type", json_string(ty));
@@ -546,11 +557,10 @@ static json_t *rules_go(const json_t *r)
         pols = json_array();
         size_t i;
         json_t *p;
-        json_array_foreach(src, i, p)
-            json_array_append_new(pols, json_pack("{s:s, s:I, s:I}", "Type",
-                                                  str_or(ck_obj_str(p, "type")), "Value",
-                                                  ck_obj_int(p, "value", 0), "PeriodSeconds",
-                                                  ck_obj_int(p, "periodSeconds", 0)));
+        json_array_foreach(src, i, p) json_array_append_new(
+            pols, json_pack("{s:s, s:I, s:I}", "Type", str_or(ck_obj_str(p, "type")), "Value",
+                            ck_obj_int(p, "value", 0), "PeriodSeconds",
+                            ck_obj_int(p, "periodSeconds", 0)));
     }
     const json_t *sw = json_object_get(r, "stabilizationWindowSeconds");
     const json_t *sp = json_object_get(r, "selectPolicy"), *tol = json_object_get(r, "tolerance");
@@ -569,7 +579,8 @@ static json_t *rules_from_go(const json_t *g)
     json_object_foreach((json_t *)g, k, v)
     {
         if (json_is_null(v)) continue;
-        if (strcasecmp(k, "StabilizationWindowSeconds") == 0) put(r, "stabilizationWindowSeconds", v);
+        if (strcasecmp(k, "StabilizationWindowSeconds") == 0)
+            put(r, "stabilizationWindowSeconds", v);
         if (strcasecmp(k, "SelectPolicy") == 0) put(r, "selectPolicy", v);
         if (strcasecmp(k, "Tolerance") == 0) put(r, "tolerance", v);
         if (strcasecmp(k, "Policies") == 0 && json_is_array(v)) {
@@ -598,7 +609,8 @@ static json_t *rules_from_go(const json_t *g)
 /* Whether m is a Resource cpu metric with a utilization target (v1's own field). */
 static bool is_cpu_utilization(const json_t *m)
 {
-    return streq(ck_obj_str(m, "type"), "Resource") && streq(ck_obj_str(m, "resource.name"), "cpu") &&
+    return streq(ck_obj_str(m, "type"), "Resource") &&
+           streq(ck_obj_str(m, "resource.name"), "cpu") &&
            ck_obj_get(m, "resource.target.averageUtilization");
 }
 
@@ -630,7 +642,8 @@ json_t *ck_hpa_v2_to_v1(const json_t *v2)
     json_t *current = json_array();
     json_array_foreach(json_object_get(st, "currentMetrics"), i, m)
     {
-        if (streq(ck_obj_str(m, "type"), "Resource") && streq(ck_obj_str(m, "resource.name"), "cpu"))
+        if (streq(ck_obj_str(m, "type"), "Resource") &&
+            streq(ck_obj_str(m, "resource.name"), "cpu"))
             put(ost, "currentCPUUtilizationPercentage",
                 ck_obj_get(m, "resource.current.averageUtilization"));
         json_array_append_new(current, metric_to_v1(m, true));
@@ -665,7 +678,8 @@ json_t *ck_hpa_v2_to_v1(const json_t *v2)
 /* Parses a round-trip annotation of obj, or NULL. */
 static json_t *annotation_json(const json_t *obj, const char *key)
 {
-    const char *s = json_string_value(json_object_get(ck_obj_get(obj, "metadata.annotations"), key));
+    const char *s =
+        json_string_value(json_object_get(ck_obj_get(obj, "metadata.annotations"), key));
     return s ? json_loads(s, 0, NULL) : NULL;
 }
 
@@ -705,7 +719,8 @@ json_t *ck_hpa_v1_to_v2(const json_t *v1)
     put(ost, "observedGeneration", json_object_get(st, "observedGeneration"));
     put(ost, "lastScaleTime", json_object_get(st, "lastScaleTime"));
     if (ck_obj_int(st, "currentReplicas", 0))
-        json_object_set_new(ost, "currentReplicas", json_integer(ck_obj_int(st, "currentReplicas", 0)));
+        json_object_set_new(ost, "currentReplicas",
+                            json_integer(ck_obj_int(st, "currentReplicas", 0)));
     json_object_set_new(ost, "desiredReplicas", json_integer(ck_obj_int(st, "desiredReplicas", 0)));
     json_t *current = json_array();
     ann = annotation_json(v1, ANN_CURRENT);
@@ -722,9 +737,8 @@ json_t *ck_hpa_v1_to_v2(const json_t *v1)
     json_decref(current);
     ann = annotation_json(v1, ANN_CONDITIONS);
     if (json_is_array(ann) && json_array_size(ann)) {
-        json_array_foreach(ann, i, m)
-            if (json_is_null(json_object_get(m, "lastTransitionTime")))
-                json_object_del(m, "lastTransitionTime");
+        json_array_foreach(ann, i, m) if (json_is_null(json_object_get(m, "lastTransitionTime")))
+            json_object_del(m, "lastTransitionTime");
         json_object_set(ost, "conditions", ann);
     }
     json_decref(ann);
@@ -772,6 +786,9 @@ const ck_rtype_def ck_reg_hpa_v1 = {
     .group = "autoscaling",
     .version = "v1",
     .plural = "horizontalpodautoscalers",
+    .storage_version = "v2",
+    .to_storage = ck_hpa_v1_to_v2,
+    .from_storage = ck_hpa_v2_to_v1,
     .defaults = v1_defaults,
     .validate = v1_validate,
     .columns = columns,

@@ -15,12 +15,13 @@ static void wildcard_host(const char *host, const char *path, ck_field_errors *f
     if (strlen(host) > 253)
         ck_ferr_invalid_str(fe, path, host, "must be no more than 253 characters");
     if (!has_prefix(host, "*.") || ck_is_dns1123_subdomain(host + 2, NULL))
-        ck_ferr_invalid_str(fe, path, host,
-                            "a wildcard DNS-1123 subdomain must start with '*.', followed by a "
-                            "valid DNS subdomain, which must consist of lower case alphanumeric "
-                            "characters, '-' or '.' and end with an alphanumeric character (e.g. "
-                            "'*.example.com', regex used for validation is "
-                            "'\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+        ck_ferr_invalid_str(
+            fe, path, host,
+            "a wildcard DNS-1123 subdomain must start with '*.', followed by a "
+            "valid DNS subdomain, which must consist of lower case alphanumeric "
+            "characters, '-' or '.' and end with an alphanumeric character (e.g. "
+            "'*.example.com', regex used for validation is "
+            "'\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
 }
 
 static void host_name(const char *host, const char *path, ck_field_errors *fe)
@@ -165,7 +166,8 @@ static void rules(const json_t *list, ck_field_errors *fe)
 static void validate(const json_t *obj, ck_field_errors *fe)
 {
     const json_t *spec = json_object_get(obj, "spec");
-    const json_t *rl = json_object_get(spec, "rules"), *db = json_object_get(spec, "defaultBackend");
+    const json_t *rl = json_object_get(spec, "rules"),
+                 *db = json_object_get(spec, "defaultBackend");
     if (json_array_size(rl) == 0 && !json_is_object(db))
         ck_ferr_invalid(fe, "spec", rl ? rl : json_null(),
                         "either `defaultBackend` or `rules` must be specified");
@@ -199,10 +201,11 @@ static void validate(const json_t *obj, ck_field_errors *fe)
 static const ck_column columns[] = {
     CK_COL_NAME,
     {"Class", "string", "",
-     "The name of the IngressClass resource that should be used for additional configuration",
+     "The name of the IngressClass resource that should be used for additional configuration", 0},
+    {"Hosts", "string", "",
+     "Hosts that incoming requests are matched against before the ingress rule", 0},
+    {"Address", "string", "", "Address is a list containing ingress points for the load-balancer",
      0},
-    {"Hosts", "string", "", "Hosts that incoming requests are matched against before the ingress rule", 0},
-    {"Address", "string", "", "Address is a list containing ingress points for the load-balancer", 0},
     {"Ports", "string", "", "Ports of TLS configurations that open", 0},
     CK_COL_AGE,
 };

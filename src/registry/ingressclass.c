@@ -21,7 +21,8 @@ static void domain_prefixed_path(const json_t *v, const char *path, ck_field_err
     }
     const char *slash = strchr(s, '/');
     if (!slash || slash == s || !slash[1]) {
-        ck_ferr_invalid_str(fe, path, s, "must be a domain-prefixed path (such as \"acme.io/foo\")");
+        ck_ferr_invalid_str(fe, path, s,
+                            "must be a domain-prefixed path (such as \"acme.io/foo\")");
         return;
     }
     cleanup_free char *host = xstrndup(s, (size_t)(slash - s));
@@ -29,8 +30,9 @@ static void domain_prefixed_path(const json_t *v, const char *path, ck_field_err
     ck_is_dns1123_subdomain(host, &m);
     ck_ferr_invalid_msgs(fe, path, host, &m);
     for (const char *p = slash + 1; *p; p++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._~%!$&'()*+,;=:",
-                    *p)) {
+        if (!strchr(
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._~%!$&'()*+,;=:",
+                *p)) {
             ck_ferr_invalid_str(fe, path, slash + 1,
                                 "Invalid path (e.g. '/', regex used for validation is "
                                 "'[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')");
@@ -55,13 +57,15 @@ static void validate(const json_t *obj, ck_field_errors *fe)
         static const char *const scopes[] = {"Cluster", "Namespace", NULL};
         ck_ferr_not_supported(fe, "spec.parameters.scope", scope, scopes);
     } else if (streq(sc, "Namespace") && !ns) {
-        ck_ferr_required(fe, "spec.parameters.namespace", "`parameters.scope` is set to 'Namespace'");
+        ck_ferr_required(fe, "spec.parameters.namespace",
+                         "`parameters.scope` is set to 'Namespace'");
     } else if (streq(sc, "Namespace")) {
         ck_msgs m = {0};
         ck_is_dns1123_label(ns, &m);
         ck_ferr_invalid_msgs(fe, "spec.parameters.namespace", ns, &m);
     } else if (ns) {
-        ck_ferr_forbidden(fe, "spec.parameters.namespace", "`parameters.scope` is set to 'Cluster'");
+        ck_ferr_forbidden(fe, "spec.parameters.namespace",
+                          "`parameters.scope` is set to 'Cluster'");
     }
 }
 

@@ -31,10 +31,11 @@ static void defaults(json_t *obj)
     size_t i, j;
     json_t *rule, *pat;
     json_array_foreach(ck_obj_get(spec, "podFailurePolicy.rules"), i, rule)
-        json_array_foreach(json_object_get(rule, "onPodConditions"), j, pat)
-            if (json_is_object(pat)) ck_obj_default_str(pat, "status", "True");
+        json_array_foreach(json_object_get(rule, "onPodConditions"), j,
+                           pat) if (json_is_object(pat)) ck_obj_default_str(pat, "status", "True");
     ck_obj_default_str(spec, "podReplacementPolicy",
-                       json_object_get(spec, "podFailurePolicy") ? "Failed" : "TerminatingOrFailed");
+                       json_object_get(spec, "podFailurePolicy") ? "Failed"
+                                                                 : "TerminatingOrFailed");
     ck_obj_default_bool(spec, "manualSelector", false);
     ck_obj_ensure(spec, "template.spec");
     ck_pod_template_defaults(json_object_get(spec, "template"));
@@ -135,7 +136,8 @@ void ck_validate_job_spec_common(const json_t *spec, const char *path, ck_field_
         ck_ferr_not_supported(fe, rpp, v, ok);
         json_decref(v);
     } else if (streq(r, "OnFailure") && json_object_get(spec, "podFailurePolicy")) {
-        ck_ferr_invalid(fe, rpp, rp, "only \"Never\" is supported when podFailurePolicy is specified");
+        ck_ferr_invalid(fe, rpp, rp,
+                        "only \"Never\" is supported when podFailurePolicy is specified");
     }
 }
 
@@ -161,14 +163,16 @@ static json_t *template_without_scheduling(const json_t *tmpl)
     json_t *c = json_deep_copy(tmpl);
     json_object_del(json_object_get(c, "metadata"), "labels");
     json_object_del(json_object_get(c, "metadata"), "annotations");
-    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) json_object_del(json_object_get(c, "spec"), keys[i]);
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+        json_object_del(json_object_get(c, "spec"), keys[i]);
     return c;
 }
 
 static void validate_update(const json_t *obj, const json_t *old, ck_field_errors *fe)
 {
-    static const char *const fixed[] = {"selector",         "completionMode", "podFailurePolicy",
-                                        "backoffLimitPerIndex", "managedBy", "successPolicy"};
+    static const char *const fixed[] = {"selector",         "completionMode",
+                                        "podFailurePolicy", "backoffLimitPerIndex",
+                                        "managedBy",        "successPolicy"};
     const json_t *spec = json_object_get(obj, "spec"), *ospec = json_object_get(old, "spec");
     const json_t *c = json_object_get(spec, "completions");
     bool indexed = streq(ck_obj_str(spec, "completionMode"), "Indexed") &&
@@ -212,8 +216,9 @@ static bool has_condition(const json_t *obj, const char *type)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(ck_obj_get(obj, "status.conditions"), i, c)
-        if (streq(ck_obj_str(c, "type"), type)) return streq(ck_obj_str(c, "status"), "True");
+    json_array_foreach(
+        ck_obj_get(obj, "status.conditions"), i,
+        c) if (streq(ck_obj_str(c, "type"), type)) return streq(ck_obj_str(c, "status"), "True");
     return false;
 }
 

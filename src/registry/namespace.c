@@ -27,6 +27,15 @@ static void ns_prepare_create(json_t *obj)
     json_array_append_new(fin, json_string("kubernetes"));
 }
 
+/* spec.finalizers change only through the finalize subresource, as upstream. */
+static void ns_prepare_update(json_t *obj, const json_t *old)
+{
+    json_t *fin = ck_obj_get(old, "spec.finalizers");
+    json_t *spec = ck_obj_ensure(obj, "spec");
+    if (fin) json_object_set(spec, "finalizers", fin);
+    else json_object_del(spec, "finalizers");
+}
+
 static void ns_validate(const json_t *obj, ck_field_errors *fe)
 {
     size_t i;
@@ -80,6 +89,7 @@ const ck_rtype_def ck_reg_namespace = {
     .plural = "namespaces",
     .defaults = ns_defaults,
     .prepare_create = ns_prepare_create,
+    .prepare_update = ns_prepare_update,
     .validate = ns_validate,
     .begin_delete = ns_begin_delete,
     .validate_name = ck_name_is_dns_label,

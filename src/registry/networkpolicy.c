@@ -12,8 +12,9 @@ static void port_defaults(json_t *rules)
 {
     size_t i, j;
     json_t *r, *p;
-    json_array_foreach(rules, i, r) json_array_foreach(json_object_get(r, "ports"), j, p)
-        if (json_is_object(p)) ck_obj_default_str(p, "protocol", "TCP");
+    json_array_foreach(rules, i, r)
+        json_array_foreach(json_object_get(r, "ports"), j, p) if (json_is_object(p))
+            ck_obj_default_str(p, "protocol", "TCP");
 }
 
 static void defaults(json_t *obj)
@@ -65,7 +66,8 @@ static bool contains(const unsigned char *net, int prefix, const unsigned char *
 
 static void validate_ipblock(const json_t *ipb, const char *path, ck_field_errors *fe)
 {
-    static const char *const cidr_msg = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
+    static const char *const cidr_msg =
+        "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
     cleanup_free char *pc = ck_path(path, "cidr");
     const char *cidr = ck_obj_str(ipb, "cidr");
     if (!cidr || !*cidr) {
@@ -110,7 +112,8 @@ static void validate_peer(const json_t *peer, const char *path, ck_field_errors 
         cleanup_free char *p = ck_path(path, "ipBlock");
         validate_ipblock(ipb, p, fe);
     }
-    if (n == 0) ck_ferr_required(fe, path, "must specify a peer");
+    if (n == 0)
+        ck_ferr_required(fe, path, "must specify a peer");
     else if (n > 1 && json_is_object(ipb))
         ck_ferr_forbidden(fe, path, "may not specify both ipBlock and another peer");
 }
@@ -151,7 +154,8 @@ static void validate(const json_t *obj, ck_field_errors *fe)
     json_array_foreach(types, i, t)
     {
         static const char *const ok[] = {"Ingress", "Egress", NULL};
-        if (streq(json_string_value(t), "Ingress") || streq(json_string_value(t), "Egress")) continue;
+        if (streq(json_string_value(t), "Ingress") || streq(json_string_value(t), "Egress"))
+            continue;
         cleanup_free char *p = xasprintf("spec.policyTypes[%zu]", i);
         ck_ferr_not_supported(fe, p, t, ok);
     }

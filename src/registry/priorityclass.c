@@ -24,11 +24,13 @@ static void validate(const json_t *obj, ck_field_errors *fe)
     if (name && has_prefix(name, "system-")) {
         char *err = NULL;
         size_t i = 0;
-        while (i < ARRAY_SIZE(system) && !streq(system[i].name, name)) i++;
+        while (i < ARRAY_SIZE(system) && !streq(system[i].name, name))
+            i++;
         if (i == ARRAY_SIZE(system))
             err = xasprintf("%s is not a known system priority class", name);
         else if (value != system[i].value)
-            err = xasprintf("value of %s PriorityClass must be %lld", name, (long long)system[i].value);
+            err = xasprintf("value of %s PriorityClass must be %lld", name,
+                            (long long)system[i].value);
         else if (global)
             err = xasprintf("globalDefault of %s PriorityClass must be false", name);
         if (err) {
@@ -39,7 +41,8 @@ static void validate(const json_t *obj, ck_field_errors *fe)
             free(err);
         }
     } else if (value > 1000000000) {
-        ck_ferr_forbidden(fe, "value", "maximum allowed value of a user defined priority is 1000000000");
+        ck_ferr_forbidden(fe, "value",
+                          "maximum allowed value of a user defined priority is 1000000000");
     }
     const json_t *pp = json_object_get(obj, "preemptionPolicy");
     const char *p = json_string_value(pp);

@@ -33,6 +33,10 @@ typedef struct ck_rtype_def {
     /* Storage: resources sharing storage with another version name it here
      * (e.g. autoscaling/v1 HPAs are stored as autoscaling/v2); NULL: own storage. */
     const char *storage_version;
+    /* Conversion for resources stored in another version: served → storage and back
+     * (new references; apiVersion/kind are set by the caller). */
+    json_t *(*to_storage)(const json_t *obj);
+    json_t *(*from_storage)(const json_t *obj);
 
     /* Sets upstream defaults in place. */
     void (*defaults)(json_t *obj);
@@ -41,6 +45,9 @@ typedef struct ck_rtype_def {
     void (*prepare_update)(json_t *obj, const json_t *old);
     void (*validate)(const json_t *obj, ck_field_errors *errs);
     void (*validate_update)(const json_t *obj, const json_t *old, ck_field_errors *errs);
+    /* Updates through a subresource other than status (approval, finalize), after the
+     * server kept everything the subresource may not change. */
+    void (*prepare_subresource)(const char *sub, json_t *obj, const json_t *old);
     /* Side effects with server state (allocation), before storing; undo on failure. */
     int (*before_create)(ck_strategy_ctx *ctx, json_t *obj, ck_err **err);
     int (*before_update)(ck_strategy_ctx *ctx, json_t *obj, const json_t *old, ck_err **err);

@@ -21,8 +21,8 @@ static void validate(const json_t *obj, ck_field_errors *fe)
     ck_validate_nonnegative(json_object_get(spec, "replicas"), "spec.replicas", fe);
     ck_validate_nonnegative(json_object_get(spec, "minReadySeconds"), "spec.minReadySeconds", fe);
     /* Upstream's message says "deployment" for replica sets too. */
-    ck_validate_required_selector(json_object_get(spec, "selector"), "spec.selector",
-                                  "deployment", fe);
+    ck_validate_required_selector(json_object_get(spec, "selector"), "spec.selector", "deployment",
+                                  fe);
     ck_validate_replica_template(spec, fe);
 }
 

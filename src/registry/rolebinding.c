@@ -62,7 +62,8 @@ void ck_validate_binding(const json_t *obj, bool namespaced, ck_field_errors *fe
     if (!streq(ck_obj_str(ref, "apiGroup"), RBAC_GROUP))
         not_supported(fe, "roleRef.apiGroup", json_object_get(ref, "apiGroup"), rbac);
     const char *kind = ck_obj_str(ref, "kind");
-    if (namespaced ? !streq(kind, "Role") && !streq(kind, "ClusterRole") : !streq(kind, "ClusterRole"))
+    if (namespaced ? !streq(kind, "Role") && !streq(kind, "ClusterRole")
+                   : !streq(kind, "ClusterRole"))
         not_supported(fe, "roleRef.kind", json_object_get(ref, "kind"),
                       namespaced ? role_kinds : cluster_kinds);
     const char *name = ck_obj_str(ref, "name");
@@ -112,10 +113,10 @@ static void subjects_cell(const json_t *obj, const char *kind, json_t *cells)
     {
         if (!streq(ck_obj_str(s, "kind"), kind)) continue;
         const char *name = ck_obj_str(s, "name"), *ns = ck_obj_str(s, "namespace");
-        char *next = streq(kind, "ServiceAccount")
-                         ? xasprintf("%s%s%s/%s", out, *out ? ", " : "", ns ? ns : "",
-                                     name ? name : "")
-                         : xasprintf("%s%s%s", out, *out ? ", " : "", name ? name : "");
+        char *next =
+            streq(kind, "ServiceAccount")
+                ? xasprintf("%s%s%s/%s", out, *out ? ", " : "", ns ? ns : "", name ? name : "")
+                : xasprintf("%s%s%s", out, *out ? ", " : "", name ? name : "");
         free(out);
         out = next;
     }

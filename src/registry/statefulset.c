@@ -89,7 +89,8 @@ static void validate(const json_t *obj, ck_field_errors *fe)
     if (!pm || !*pm)
         ck_ferr_required(fe, "spec.podManagementPolicy", "");
     else if (!streq(pm, "OrderedReady") && !streq(pm, "Parallel"))
-        ck_ferr_invalid(fe, "spec.podManagementPolicy", pmp, "must be 'OrderedReady' or 'Parallel'");
+        ck_ferr_invalid(fe, "spec.podManagementPolicy", pmp,
+                        "must be 'OrderedReady' or 'Parallel'");
     validate_update_strategy(json_object_get(spec, "updateStrategy"), fe);
     validate_retention(json_object_get(spec, "persistentVolumeClaimRetentionPolicy"), fe);
     ck_validate_nonnegative(json_object_get(spec, "replicas"), "spec.replicas", fe);
@@ -116,16 +117,18 @@ static void validate(const json_t *obj, ck_field_errors *fe)
 
 static void validate_update(const json_t *obj, const json_t *old, ck_field_errors *fe)
 {
-    static const char *const changeable[] = {"replicas",        "template", "updateStrategy",
-                                          "minReadySeconds", "ordinals",
-                                          "persistentVolumeClaimRetentionPolicy"};
+    static const char *const changeable[] = {
+        "replicas",        "template", "updateStrategy",
+        "minReadySeconds", "ordinals", "persistentVolumeClaimRetentionPolicy"};
     const json_t *ospec = json_object_get(old, "spec");
     json_t *clone = json_deep_copy(json_object_get(obj, "spec"));
     if (!clone) clone = json_object();
     for (size_t i = 0; i < ARRAY_SIZE(changeable); i++) {
         json_t *ov = json_object_get(ospec, changeable[i]);
-        if (ov) json_object_set(clone, changeable[i], ov);
-        else json_object_del(clone, changeable[i]);
+        if (ov)
+            json_object_set(clone, changeable[i], ov);
+        else
+            json_object_del(clone, changeable[i]);
     }
     if (!ck_json_same(clone, ospec))
         ck_ferr_forbidden(fe, "spec",
@@ -147,8 +150,9 @@ static const ck_column columns[] = {
 static void table_row(const json_t *obj, json_t *cells)
 {
     ck_cell_name(obj, cells);
-    ck_cell_take(cells, xasprintf("%lld/%lld", (long long)ck_obj_int(obj, "status.readyReplicas", 0),
-                                  (long long)ck_obj_int(obj, "spec.replicas", 0)));
+    ck_cell_take(cells,
+                 xasprintf("%lld/%lld", (long long)ck_obj_int(obj, "status.readyReplicas", 0),
+                           (long long)ck_obj_int(obj, "spec.replicas", 0)));
     ck_cell_age(obj, cells);
     ck_cells_containers(ck_obj_get(obj, "spec.template.spec.containers"), cells);
 }

@@ -21,7 +21,8 @@ static void validate(const json_t *obj, ck_field_errors *fe)
         ck_ferr_required(fe, "provisioner", "");
     } else {
         cleanup_free char *lower = xstrdup(prov);
-        for (char *p = lower; *p; p++) *p = (char)tolower((unsigned char)*p);
+        for (char *p = lower; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
         ck_msgs m = {0};
         ck_is_qualified_name(lower, &m);
         ck_ferr_invalid_msgs(fe, "provisioner", lower, &m);
@@ -87,12 +88,12 @@ static void table_row(const json_t *obj, json_t *cells)
 {
     const json_t *ann = ck_obj_get(obj, "metadata.annotations");
     const char *name = ck_obj_str(obj, "metadata.name");
-    bool dflt =
-        streq(json_string_value(json_object_get(ann, "storageclass.kubernetes.io/is-default-class")),
-              "true") ||
-        streq(json_string_value(
-                  json_object_get(ann, "storageclass.beta.kubernetes.io/is-default-class")),
-              "true");
+    bool dflt = streq(json_string_value(
+                          json_object_get(ann, "storageclass.kubernetes.io/is-default-class")),
+                      "true") ||
+                streq(json_string_value(
+                          json_object_get(ann, "storageclass.beta.kubernetes.io/is-default-class")),
+                      "true");
     const char *rp = ck_obj_str(obj, "reclaimPolicy"), *vb = ck_obj_str(obj, "volumeBindingMode");
     ck_cell_take(cells, xasprintf("%s%s", name ? name : "", dflt ? " (default)" : ""));
     ck_cell_str(cells, ck_obj_str(obj, "provisioner"));

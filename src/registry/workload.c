@@ -144,10 +144,10 @@ void ck_validate_replica_template(const json_t *spec, ck_field_errors *fe)
         return;
     }
     const json_t *tmpl = json_object_get(spec, "template");
-    bool empty = json_is_object(sel) && json_object_size(json_object_get(sel, "matchLabels")) +
-                                                json_array_size(json_object_get(
-                                                    sel, "matchExpressions")) ==
-                                            0;
+    bool empty =
+        json_is_object(sel) && json_object_size(json_object_get(sel, "matchLabels")) +
+                                       json_array_size(json_object_get(sel, "matchExpressions")) ==
+                                   0;
     if (!empty) ck_validate_selector_match(sel, tmpl, "spec.template", fe);
     ck_validate_pod_template(tmpl, "spec.template", fe);
     ck_validate_restart_always(tmpl, "spec.template", "ReplicaSet", fe);
@@ -223,9 +223,12 @@ bool ck_parse_cidr(const char *s, unsigned char ip[16], int *family, int *prefix
     char *end;
     long pl = strtol(slash + 1, &end, 10);
     if (*end || slash[1] < '0' || slash[1] > '9') return false;
-    if (inet_pton(AF_INET, addr, ip) == 1) *family = AF_INET;
-    else if (inet_pton(AF_INET6, addr, ip) == 1) *family = AF_INET6;
-    else return false;
+    if (inet_pton(AF_INET, addr, ip) == 1)
+        *family = AF_INET;
+    else if (inet_pton(AF_INET6, addr, ip) == 1)
+        *family = AF_INET6;
+    else
+        return false;
     if (pl < 0 || pl > (*family == AF_INET ? 32 : 128)) return false;
     *prefix = (int)pl;
     return true;
@@ -264,7 +267,8 @@ static char *value_set(const json_t *values)
     qsort(v, n, sizeof *v, cmp_cstr);
     char *out = xmalloc(len), *p = out;
     *p++ = '(';
-    for (size_t i = 0; i < n; i++) p += sprintf(p, "%s%s", i ? "," : "", v[i]);
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s%s", i ? "," : "", v[i]);
     strcpy(p, ")");
     free(v);
     return out;
@@ -309,7 +313,8 @@ char *ck_format_label_selector(const json_t *sel)
     }
     qsort(r, n, sizeof *r, cmp_req);
     size_t len = 1;
-    for (k = 0; k < n; k++) len += strlen(r[k].text) + 1;
+    for (k = 0; k < n; k++)
+        len += strlen(r[k].text) + 1;
     char *out = xmalloc(len), *p = out;
     *p = 0;
     for (k = 0; k < n; k++) {
@@ -424,7 +429,8 @@ bool ck_parse_time(const char *ts, int64_t *epoch)
     const char *p = strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm);
     if (!p) return false;
     if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++) {}
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+        }
     int64_t off = 0;
     if (*p == '+' || *p == '-') {
         int h = 0, m = 0;

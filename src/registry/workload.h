@@ -82,13 +82,18 @@ unsigned ck_name_is_path_segment(const char *name, bool prefix, ck_msgs *out);
 
 /* ---- Table cells (upstream printers.go helpers) ---------------------------------------- */
 
-#define CK_COL_NAME {"Name", "string", "name", "Name must be unique within a namespace.", 0}
+#define CK_COL_NAME                                                                                \
+    {                                                                                              \
+        "Name", "string", "name", "Name must be unique within a namespace.", 0                     \
+    }
 /* Age columns are "date" cells holding metadata.creationTimestamp. */
 #define CK_COL_AGE                                                                                 \
-    {"Age", "date", "",                                                                            \
-     "CreationTimestamp is a timestamp representing the server time when this object was "         \
-     "created.",                                                                                   \
-     0}
+    {                                                                                              \
+        "Age", "date", "",                                                                         \
+            "CreationTimestamp is a timestamp representing the server time when this object was "  \
+            "created.",                                                                            \
+            0                                                                                      \
+    }
 
 void ck_cell_str(json_t *cells, const char *s); /* NULL appends "" */
 void ck_cell_take(json_t *cells, char *s);      /* appends s and frees it */

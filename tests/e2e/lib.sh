@@ -40,29 +40,43 @@ k() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 free_port() {
     local p
     for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 20000))
+        # Below the kernel's ephemeral range (32768+), where client sockets live.
+        p=$((20000 + RANDOM % 12000))
         if ! ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return; fi
     done
     echo 26443
 }
 
-# start_server [extra flags...]: starts ckube server with DATA=$WORK/data.
+# start_server [extra flags...]: starts ckube server with DATA=$WORK/data; retries on
+# another port if the chosen one was taken meanwhile.
 start_server() {
-    PORT=${PORT:-$(free_port)}
+    local try
+    for try in 1 2 3; do
+        PORT=${FIXED_PORT:-$(free_port)}
+        if start_server_once "$@"; then return 0; fi
+        grep -q "Address already in use" "$WORK/server.log" || break
+    done
+    echo "server did not become ready"; tail -n 30 "$WORK/server.log"
+    fail "server start"
+    return 1
+}
+
+start_server_once() {
     DATA=$WORK/data
     "$CKUBE" server --data-dir "$DATA" --secure-port "$PORT" --bind-address 127.0.0.1 \
         --disable-agent "$@" >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     export KUBECONFIG=$DATA/admin.kubeconfig
-    for _ in $(seq 1 200); do
+    for _ in $(seq 1 300); do
         if [ -f "$KUBECONFIG" ] && curl -sk --max-time 1 "https://127.0.0.1:$PORT/readyz" 2>/dev/null | grep -q ok; then
             return 0
         fi
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
         sleep 0.1
     done
-    echo "server did not become ready"; tail -n 30 "$WORK/server.log"
-    fail "server start"
+    kill -KILL "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+    SERVER_PID=""
     return 1
 }
 

@@ -14,7 +14,7 @@
 #include "registry/registry.h"
 #include "ut.h"
 
-static json_t *js(const char *text)
+static inline json_t *js(const char *text)
 {
     json_error_t e;
     json_t *j = json_loads(text, 0, &e);
@@ -22,7 +22,7 @@ static json_t *js(const char *text)
     return j;
 }
 
-static ck_rtype *kind(const char *group, const char *version, const char *plural)
+static inline ck_rtype *kind(const char *group, const char *version, const char *plural)
 {
     ck_registry_init();
     ck_rtype *rt = ck_registry_find(group, version, plural);
@@ -31,7 +31,7 @@ static ck_rtype *kind(const char *group, const char *version, const char *plural
 }
 
 /* The create path up to validation: system metadata, prepare_create, defaults. */
-static void create_steps(const ck_rtype *rt, json_t *obj)
+static inline void create_steps(const ck_rtype *rt, json_t *obj)
 {
     json_t *meta = json_object_get(obj, "metadata");
     if (!json_is_object(meta)) json_object_set_new(obj, "metadata", meta = json_object());
@@ -44,7 +44,7 @@ static void create_steps(const ck_rtype *rt, json_t *obj)
 }
 
 /* The update path up to validation (status kept from old for the main resource). */
-static void update_steps(const ck_rtype *rt, json_t *obj, const json_t *old)
+static inline void update_steps(const ck_rtype *rt, json_t *obj, const json_t *old)
 {
     json_t *meta = json_object_get(obj, "metadata");
     json_t *om = json_object_get(old, "metadata");
@@ -61,7 +61,7 @@ static void update_steps(const ck_rtype *rt, json_t *obj, const json_t *old)
 }
 
 /* The 422 message for obj (old: NULL on create), or NULL when valid. The caller frees. */
-static char *invalid(const ck_rtype *rt, const json_t *obj, const json_t *old)
+static inline char *invalid(const ck_rtype *rt, const json_t *obj, const json_t *old)
 {
     ck_field_errors *fe = ck_ferrs_new();
     if (rt->def->validate) rt->def->validate(obj, fe);
@@ -91,7 +91,7 @@ static char *invalid(const ck_rtype *rt, const json_t *obj, const json_t *old)
     } while (0)
 
 /* The row's cells, as compact JSON text (the caller frees). */
-static char *cells_of(const ck_rtype *rt, const json_t *obj)
+static inline char *cells_of(const ck_rtype *rt, const json_t *obj)
 {
     json_t *cells = json_array();
     rt->def->table_row(obj, cells);
@@ -108,7 +108,7 @@ static char *cells_of(const ck_rtype *rt, const json_t *obj)
     } while (0)
 
 /* "Name:type:format:priority,..." for the kind's columns (the caller frees). */
-static char *columns_of(const ck_rtype *rt)
+static inline char *columns_of(const ck_rtype *rt)
 {
     size_t len = 1;
     for (unsigned i = 0; i < rt->def->ncolumns; i++)
@@ -132,12 +132,12 @@ static char *columns_of(const ck_rtype *rt)
     } while (0)
 
 /* The string at a dotted path, for CHECK_STR. */
-static const char *str_at(const json_t *obj, const char *path)
+static inline const char *str_at(const json_t *obj, const char *path)
 {
     return ck_obj_str(obj, path);
 }
 
-static long long int_at(const json_t *obj, const char *path)
+static inline long long int_at(const json_t *obj, const char *path)
 {
     const json_t *v = ck_obj_get(obj, path);
     return json_is_integer(v) ? (long long)json_integer_value(v) : -999;

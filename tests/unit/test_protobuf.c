@@ -173,12 +173,28 @@ out:
 static void test_fixtures(void)
 {
     static const char *const names[] = {
-        "configmap", "secret",          "secret_docker", "deployment",       "service",
-        "service_nodeport", "namespace", "job",          "cronjob",          "role",
-        "rolebinding", "clusterrole",   "clusterrole_agg", "clusterrolebinding", "serviceaccount",
-        "quota",     "pdb",             "priorityclass", "ingress",
+        "configmap",
+        "secret",
+        "secret_docker",
+        "deployment",
+        "service",
+        "service_nodeport",
+        "namespace",
+        "job",
+        "cronjob",
+        "role",
+        "rolebinding",
+        "clusterrole",
+        "clusterrole_agg",
+        "clusterrolebinding",
+        "serviceaccount",
+        "quota",
+        "pdb",
+        "priorityclass",
+        "ingress",
     };
-    for (size_t i = 0; i < ARRAY_SIZE(names); i++) test_fixture(names[i]);
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        test_fixture(names[i]);
 }
 
 /* `kubectl create token robot --duration=1h --audience=api` has no -o json form. */
@@ -306,9 +322,8 @@ static void test_scalars(void)
     put_msg(&job, 2, &jspec);
     b = body("batch/v1", "Job", &job);
     json_t *got = decode(&b);
-    json_t *rules = json_object_get(json_object_get(json_object_get(got, "spec"),
-                                                    "podFailurePolicy"),
-                                    "rules");
+    json_t *rules =
+        json_object_get(json_object_get(json_object_get(got, "spec"), "podFailurePolicy"), "rules");
     char *s = json_dumps(json_array_get(rules, 0), JSON_SORT_KEYS);
     CHECK_STR(s, "{\"action\": \"FailJob\", \"onExitCodes\": {\"operator\": \"\", "
                  "\"values\": [1, 42, -3, 7]}}");
@@ -413,7 +428,7 @@ static void test_malformed(void)
     expect_400("", 0, msg);
     expect_400("k8s\0", 4, msg);
     snprintf(msg, sizeof msg, "%sunexpected EOF", pfx);
-    expect_400("k8s\0\x0a\x80", 6, msg);                       /* truncated varint */
+    expect_400("k8s\0\x0a\x80", 6, msg);                        /* truncated varint */
     expect_400("k8s\0\x0a\xff\xff\xff\xff\x0f", 10, msg);       /* length past the end */
     snprintf(msg, sizeof msg, "%sproto: negative length", pfx); /* 2^63 */
     expect_400("k8s\0\x0a\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", 15, msg);
@@ -432,6 +447,14 @@ static void test_malformed(void)
     put_int(&cm, 1, 5); /* metadata as a varint */
     b = body("v1", "ConfigMap", &cm);
     snprintf(msg, sizeof msg, "%sproto: wrong wireType = 0", pfx);
+    expect_400(b.b, b.n, msg);
+
+    pb nul = {0}, entry = {0};
+    put_str(&entry, 1, "k");
+    put_bytes(&entry, 2, "a\0b", 3);
+    put_msg(&nul, 2, &entry);
+    b = body("v1", "ConfigMap", &nul);
+    snprintf(msg, sizeof msg, "%sstring contains a NUL byte", pfx);
     expect_400(b.b, b.n, msg);
 
     /* Objects nested through RawExtension are cut off at a depth limit. */

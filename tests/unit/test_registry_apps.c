@@ -121,9 +121,10 @@ static void test_deployment_validation(void)
     json_object_set_new(ck_obj_get(d, "spec"), "progressDeadlineSeconds", json_integer(5));
     json_object_set_new(ck_obj_get(d, "spec"), "minReadySeconds", json_integer(5));
     create_steps(rt, d);
-    CHECK_INVALID(rt, d, NULL,
-                  "Deployment.apps \"web\" is invalid: spec.progressDeadlineSeconds: Invalid value: "
-                  "5: must be greater than minReadySeconds");
+    CHECK_INVALID(
+        rt, d, NULL,
+        "Deployment.apps \"web\" is invalid: spec.progressDeadlineSeconds: Invalid value: "
+        "5: must be greater than minReadySeconds");
     json_decref(d);
 
     /* The pod template is validated by the shared PodSpec rules. */
@@ -176,8 +177,9 @@ static void test_deployment_table(void)
     create_steps(rt, d);
     json_object_set_new(d, "status",
                         js("{\"readyReplicas\":1,\"updatedReplicas\":1,\"availableReplicas\":1}"));
-    CHECK_CELLS(rt, d, "[\"web\",\"1/1\",1,1,\"2024-01-02T03:04:05Z\",\"nginx\",\"nginx\","
-                       "\"app=web\"]");
+    CHECK_CELLS(rt, d,
+                "[\"web\",\"1/1\",1,1,\"2024-01-02T03:04:05Z\",\"nginx\",\"nginx\","
+                "\"app=web\"]");
     json_decref(d);
 }
 
@@ -202,8 +204,9 @@ static void test_replicaset(void)
                       "Ready:integer::0,Age:date::0,Containers:string::1,Images:string::1,"
                       "Selector:string::1");
     json_object_set_new(rs, "status", js("{\"replicas\":3,\"readyReplicas\":2}"));
-    CHECK_CELLS(rt, rs, "[\"rs\",1,3,2,\"2024-01-02T03:04:05Z\",\"a,b\","
-                        "\"busybox@sha256:abc,redis:7\",\"app in (api,web),tier=fe\"]");
+    CHECK_CELLS(rt, rs,
+                "[\"rs\",1,3,2,\"2024-01-02T03:04:05Z\",\"a,b\","
+                "\"busybox@sha256:abc,redis:7\",\"app in (api,web),tier=fe\"]");
     CHECK(rt->def->fields && streq(rt->def->fields[0], "status.replicas"));
     char *v = rt->def->field_value(rs, "status.replicas");
     CHECK_STR(v, "3");
@@ -251,8 +254,9 @@ static void test_daemonset(void)
                                                 "deprecated.daemonset.template.generation")),
               "1");
     CHECK_INVALID(rt, ds, NULL, NULL);
-    CHECK_CELLS(rt, ds, "[\"ds\",0,0,0,0,0,\"kubernetes.io/os=linux,zone=a\","
-                        "\"2024-01-02T03:04:05Z\",\"a\",\"fluentd:v1\",\"app=ds\"]");
+    CHECK_CELLS(rt, ds,
+                "[\"ds\",0,0,0,0,0,\"kubernetes.io/os=linux,zone=a\","
+                "\"2024-01-02T03:04:05Z\",\"a\",\"fluentd:v1\",\"app=ds\"]");
 
     /* A template change bumps the template generation and the generation. */
     json_t *old = json_deep_copy(ds);
@@ -279,8 +283,9 @@ static void test_daemonset(void)
     json_decref(ds);
 
     ds = js(DS);
-    json_object_set_new(ck_obj_get(ds, "spec"), "updateStrategy",
-                        js("{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":0}}"));
+    json_object_set_new(
+        ck_obj_get(ds, "spec"), "updateStrategy",
+        js("{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":0}}"));
     create_steps(rt, ds);
     CHECK_INVALID(rt, ds, NULL,
                   "DaemonSet.apps \"ds\" is invalid: spec.updateStrategy.rollingUpdate."
@@ -389,10 +394,21 @@ static void test_helpers(void)
     static const struct {
         int64_t secs;
         const char *want;
-    } durs[] = {{-5, "<invalid>"}, {-1, "0s"},     {0, "0s"},         {59, "59s"},
-                {119, "119s"},     {120, "2m"},    {310, "5m10s"},    {3599, "59m"},
-                {3 * 3600, "3h"},  {7300, "121m"}, {5 * 3600 + 60, "5h1m"}, {30 * 3600, "30h"},
-                {50 * 3600, "2d2h"}, {10 * 86400, "10d"}, {800 * 86400, "2y70d"},
+    } durs[] = {{-5, "<invalid>"},
+                {-1, "0s"},
+                {0, "0s"},
+                {59, "59s"},
+                {119, "119s"},
+                {120, "2m"},
+                {310, "5m10s"},
+                {3599, "59m"},
+                {3 * 3600, "3h"},
+                {7300, "121m"},
+                {5 * 3600 + 60, "5h1m"},
+                {30 * 3600, "30h"},
+                {50 * 3600, "2d2h"},
+                {10 * 86400, "10d"},
+                {800 * 86400, "2y70d"},
                 {3000 * 86400, "8y"}};
     for (size_t i = 0; i < ARRAY_SIZE(durs); i++) {
         s = ck_human_duration(durs[i].secs);

@@ -34,8 +34,9 @@ static void test_job(void)
     CHECK_COLUMNS(rt, "Name:string:name:0,Status:string::0,Completions:string::0,"
                       "Duration:string::0,Age:date::0,Containers:string::1,Images:string::1,"
                       "Selector:string::1");
-    CHECK_CELLS(rt, j, "[\"pi\",\"Running\",\"0/1\",\"\",\"2024-01-02T03:04:05Z\",\"pi\","
-                       "\"perl:5.34\",\"batch.kubernetes.io/controller-uid=" UID "\"]");
+    CHECK_CELLS(rt, j,
+                "[\"pi\",\"Running\",\"0/1\",\"\",\"2024-01-02T03:04:05Z\",\"pi\","
+                "\"perl:5.34\",\"batch.kubernetes.io/controller-uid=" UID "\"]");
     json_object_set_new(j, "status",
                         js("{\"succeeded\":1,\"startTime\":\"2024-01-02T03:04:05Z\","
                            "\"completionTime\":\"2024-01-02T03:04:50Z\",\"conditions\":[{\"type\":"
@@ -99,7 +100,7 @@ static void test_job(void)
 
 #define CRON                                                                                       \
     "{\"metadata\":{\"name\":\"hello\"},\"spec\":{\"schedule\":\"*/5 * * * *\",\"jobTemplate\":{"  \
-    "\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":\"OnFailure\",\"containers\":[{"         \
+    "\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":\"OnFailure\",\"containers\":[{"          \
     "\"name\":\"hello\",\"image\":\"busybox\"}]}}}}}}"
 
 static char *schedule_error(ck_rtype *rt, const char *schedule)
@@ -127,12 +128,14 @@ static void test_cronjob(void)
     CHECK_COLUMNS(rt, "Name:string:name:0,Schedule:string::0,Timezone:string::0,"
                       "Suspend:boolean::0,Active:integer::0,Last Schedule:string::0,Age:date::0,"
                       "Containers:string::1,Images:string::1,Selector:string::1");
-    CHECK_CELLS(rt, cj, "[\"hello\",\"*/5 * * * *\",\"<none>\",\"False\",0,\"<none>\","
-                        "\"2024-01-02T03:04:05Z\",\"hello\",\"busybox\",\"<none>\"]");
+    CHECK_CELLS(rt, cj,
+                "[\"hello\",\"*/5 * * * *\",\"<none>\",\"False\",0,\"<none>\","
+                "\"2024-01-02T03:04:05Z\",\"hello\",\"busybox\",\"<none>\"]");
     json_decref(cj);
 
-    static const char *const ok[] = {"0 0 * * *",     "@hourly",         "@every 1h30m",
-                                     "0-59/15 * * * *", "5 4 * jan-mar mon,fri", "? * * * sun"};
+    static const char *const ok[] = {
+        "0 0 * * *",  "@hourly", "@every 1h30m", "0-59/15 * * * *", "5 4 * jan-mar mon,fri",
+        "? * * * sun"};
     for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
         char *m = schedule_error(rt, ok[i]);
         if (m) fprintf(stderr, "%s: %s\n", ok[i], m);
@@ -223,14 +226,16 @@ static void test_hpa(void)
     CHECK_INVALID(rt, h, NULL, NULL);
     CHECK_COLUMNS(rt, "Name:string:name:0,Reference:string::0,Targets:string::0,"
                       "MinPods:string::0,MaxPods:string::0,Replicas:string::0,Age:date::0");
-    CHECK_CELLS(rt, h, "[\"web\",\"Deployment/web\",\"cpu: <unknown>/80%\",\"1\",5,0,"
-                       "\"2024-01-02T03:04:05Z\"]");
+    CHECK_CELLS(rt, h,
+                "[\"web\",\"Deployment/web\",\"cpu: <unknown>/80%\",\"1\",5,0,"
+                "\"2024-01-02T03:04:05Z\"]");
     json_object_set_new(h, "status",
                         js("{\"currentReplicas\":2,\"desiredReplicas\":2,\"currentMetrics\":[{"
                            "\"type\":\"Resource\",\"resource\":{\"name\":\"cpu\",\"current\":{"
                            "\"averageUtilization\":42,\"averageValue\":\"10m\"}}}]}"));
-    CHECK_CELLS(rt, h, "[\"web\",\"Deployment/web\",\"cpu: 42%/80%\",\"1\",5,2,"
-                       "\"2024-01-02T03:04:05Z\"]");
+    CHECK_CELLS(rt, h,
+                "[\"web\",\"Deployment/web\",\"cpu: 42%/80%\",\"1\",5,2,"
+                "\"2024-01-02T03:04:05Z\"]");
     json_decref(h);
 
     /* A given behavior is completed with upstream's default rules. */
@@ -275,8 +280,9 @@ static void test_hpa(void)
     create_steps(v1, h);
     CHECK_INT(int_at(h, "spec.targetCPUUtilizationPercentage"), 80);
     CHECK_INVALID(v1, h, NULL, NULL);
-    CHECK_CELLS(v1, h, "[\"web\",\"Deployment/web\",\"cpu: <unknown>/80%\",\"1\",5,0,"
-                       "\"2024-01-02T03:04:05Z\"]");
+    CHECK_CELLS(v1, h,
+                "[\"web\",\"Deployment/web\",\"cpu: <unknown>/80%\",\"1\",5,0,"
+                "\"2024-01-02T03:04:05Z\"]");
     json_object_set_new(ck_obj_get(h, "spec"), "targetCPUUtilizationPercentage", json_integer(0));
     CHECK_INVALID(v1, h, NULL,
                   "HorizontalPodAutoscaler.autoscaling \"web\" is invalid: spec.metrics[0]."
@@ -329,8 +335,10 @@ static void test_hpa_conversion(void)
     CHECK_INT(json_object_size(bann), 1);
     const json_t *metrics = ck_obj_get(back, "spec.metrics");
     CHECK_INT(json_array_size(metrics), 2);
-    CHECK(json_equal(json_array_get(metrics, 0), json_array_get(ck_obj_get(v2, "spec.metrics"), 0)));
-    CHECK(json_equal(json_array_get(metrics, 1), json_array_get(ck_obj_get(v2, "spec.metrics"), 1)));
+    CHECK(
+        json_equal(json_array_get(metrics, 0), json_array_get(ck_obj_get(v2, "spec.metrics"), 0)));
+    CHECK(
+        json_equal(json_array_get(metrics, 1), json_array_get(ck_obj_get(v2, "spec.metrics"), 1)));
     CHECK(json_equal(ck_obj_get(back, "spec.behavior"), ck_obj_get(v2, "spec.behavior")));
     CHECK(json_equal(ck_obj_get(back, "status.currentMetrics"),
                      ck_obj_get(v2, "status.currentMetrics")));

@@ -7,24 +7,24 @@
 /* A P-256 CSR for CN=alice, base64 of its PEM; BADSIG has the CN changed after signing;
  * NOTCSR is the same data in a CERTIFICATE block. */
 #define CSR                                                                                        \
-    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIS01ISUNBUUF3RURFT01Bd0dBMVVFQXd3RllXeHB" \
-    "ZMlV3V1RBVEJnY3Foa2pPUFFJQkJnZ3Foa2pPUFFNQgpCd05DQUFSd2VmTFhobkROSE9aZDNKN0N1elROTVFzNm1vYX" \
-    "B0VmxMZjJCNXh6ZWRsNmhPcGduYVBQV2ZYU0Q2Ckpmajdnc2FycnRNaHd5VFdBdUttd1ordGZoL0hvQUF3Q2dZSUtvW" \
-    "kl6ajBFQXdJRFNBQXdSUUloQUtEclI4cWUKRk53dEcrMTFRa2J6SEtnS0w2bEx6bDlITGNRYVZXcHpmOWY1QWlCV09j" \
-    "ZDNzRFhSd20wNXQ1dWNNUm85amRCSgpWOHgwQkE2ZExkblVqcXFDZXc9PQotLS0tLUVORCBDRVJUSUZJQ0FURSBSRV" \
+    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIS01ISUNBUUF3RURFT01Bd0dBMVVFQXd3RllXeHB"  \
+    "ZMlV3V1RBVEJnY3Foa2pPUFFJQkJnZ3Foa2pPUFFNQgpCd05DQUFSd2VmTFhobkROSE9aZDNKN0N1elROTVFzNm1vYX"  \
+    "B0VmxMZjJCNXh6ZWRsNmhPcGduYVBQV2ZYU0Q2Ckpmajdnc2FycnRNaHd5VFdBdUttd1ordGZoL0hvQUF3Q2dZSUtvW"  \
+    "kl6ajBFQXdJRFNBQXdSUUloQUtEclI4cWUKRk53dEcrMTFRa2J6SEtnS0w2bEx6bDlITGNRYVZXcHpmOWY1QWlCV09j"  \
+    "ZDNzRFhSd20wNXQ1dWNNUm85amRCSgpWOHgwQkE2ZExkblVqcXFDZXc9PQotLS0tLUVORCBDRVJUSUZJQ0FURSBSRV"   \
     "FVRVNULS0tLS0K"
 #define BADSIG                                                                                     \
-    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIS01ISUNBUUF3RURFT01Bd0dBMVVFQXd3RllXeHB" \
-    "ZMll3V1RBVEJnY3Foa2pPUFFJQkJnZ3Foa2pPUFFNQgpCd05DQUFSd2VmTFhobkROSE9aZDNKN0N1elROTVFzNm1vYX" \
-    "B0VmxMZjJCNXh6ZWRsNmhPcGduYVBQV2ZYU0Q2Ckpmajdnc2FycnRNaHd5VFdBdUttd1ordGZoL0hvQUF3Q2dZSUtvW" \
-    "kl6ajBFQXdJRFNBQXdSUUloQUtEclI4cWUKRk53dEcrMTFRa2J6SEtnS0w2bEx6bDlITGNRYVZXcHpmOWY1QWlCV09j" \
-    "ZDNzRFhSd20wNXQ1dWNNUm85amRCSgpWOHgwQkE2ZExkblVqcXFDZXc9PQotLS0tLUVORCBDRVJUSUZJQ0FURSBSRV" \
+    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIS01ISUNBUUF3RURFT01Bd0dBMVVFQXd3RllXeHB"  \
+    "ZMll3V1RBVEJnY3Foa2pPUFFJQkJnZ3Foa2pPUFFNQgpCd05DQUFSd2VmTFhobkROSE9aZDNKN0N1elROTVFzNm1vYX"  \
+    "B0VmxMZjJCNXh6ZWRsNmhPcGduYVBQV2ZYU0Q2Ckpmajdnc2FycnRNaHd5VFdBdUttd1ordGZoL0hvQUF3Q2dZSUtvW"  \
+    "kl6ajBFQXdJRFNBQXdSUUloQUtEclI4cWUKRk53dEcrMTFRa2J6SEtnS0w2bEx6bDlITGNRYVZXcHpmOWY1QWlCV09j"  \
+    "ZDNzRFhSd20wNXQ1dWNNUm85amRCSgpWOHgwQkE2ZExkblVqcXFDZXc9PQotLS0tLUVORCBDRVJUSUZJQ0FURSBSRV"   \
     "FVRVNULS0tLS0K"
 #define NOTCSR                                                                                     \
-    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSEtNSElDQVFBd0VERU9NQXdHQTFVRUF3d0ZZV3hwWTJZd1dUQVR" \
-    "CZ2NxaGtqT1BRSUJCZ2dxaGtqT1BRTUIKQndOQ0FBUndlZkxYaG5ETkhPWmQzSjdDdXpUTk1RczZtb2FwdFZsTGYyQj" \
-    "V4emVkbDZoT3BnbmFQUFdmWFNENgpKZmo3Z3NhcnJ0TWh3eVRXQXVLbXdaK3RmaC9Ib0FBd0NnWUlLb1pJemowRUF3S" \
-    "URTQUF3UlFJaEFLRHJSOHFlCkZOd3RHKzExUWtiekhLZ0tMNmxMemw5SExjUWFWV3B6ZjlmNUFpQldPY2Qzc0RYUndt" \
+    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSEtNSElDQVFBd0VERU9NQXdHQTFVRUF3d0ZZV3hwWTJZd1dUQVR"  \
+    "CZ2NxaGtqT1BRSUJCZ2dxaGtqT1BRTUIKQndOQ0FBUndlZkxYaG5ETkhPWmQzSjdDdXpUTk1RczZtb2FwdFZsTGYyQj"  \
+    "V4emVkbDZoT3BnbmFQUFdmWFNENgpKZmo3Z3NhcnJ0TWh3eVRXQXVLbXdaK3RmaC9Ib0FBd0NnWUlLb1pJemowRUF3S"  \
+    "URTQUF3UlFJaEFLRHJSOHFlCkZOd3RHKzExUWtiekhLZ0tMNmxMemw5SExjUWFWV3B6ZjlmNUFpQldPY2Qzc0RYUndt"  \
     "MDV0NXVjTVJvOWpkQkoKVjh4MEJBNmRMZG5VanFxQ2V3PT0KLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
 
 static json_t *csr_obj(const char *request)
@@ -47,8 +47,9 @@ static void test_csr(void)
     CHECK_INVALID(rt, c, NULL, NULL);
     CHECK_COLUMNS(rt, "Name:string:name:0,Age:date::0,SignerName:string::0,"
                       "Requestor:string::0,RequestedDuration:string::0,Condition:string::0");
-    CHECK_CELLS(rt, c, "[\"alice\",\"2024-01-02T03:04:05Z\",\"kubernetes.io/kube-apiserver-client\""
-                       ",\"\",\"24h\",\"Pending\"]");
+    CHECK_CELLS(rt, c,
+                "[\"alice\",\"2024-01-02T03:04:05Z\",\"kubernetes.io/kube-apiserver-client\""
+                ",\"\",\"24h\",\"Pending\"]");
     CHECK(streq(rt->def->fields[0], "spec.signerName"));
 
     /* Approval changes only the conditions, stamping their times. */
@@ -65,28 +66,32 @@ static void test_csr(void)
     CHECK_STR(str_at(cond, "status"), "True");
     CHECK(str_at(cond, "lastUpdateTime") && str_at(cond, "lastTransitionTime"));
     CHECK_INVALID(rt, appr, c, NULL);
-    CHECK_CELLS(rt, appr, "[\"alice\",\"2024-01-02T03:04:05Z\","
-                          "\"kubernetes.io/kube-apiserver-client\",\"\",\"24h\",\"Approved\"]");
+    CHECK_CELLS(rt, appr,
+                "[\"alice\",\"2024-01-02T03:04:05Z\","
+                "\"kubernetes.io/kube-apiserver-client\",\"\",\"24h\",\"Approved\"]");
 
     /* Updates of the main resource or status keep spec and the approval conditions. */
     json_t *upd = json_deep_copy(appr);
     json_object_set_new(ck_obj_get(upd, "spec"), "usages", js("[\"server auth\"]"));
-    json_object_set_new(upd, "status", js("{\"conditions\":[{\"type\":\"Approved\",\"status\":"
-                                          "\"True\",\"reason\":\"Changed\"}],\"certificate\":"
-                                          "\"Zm9v\"}"));
+    json_object_set_new(upd, "status",
+                        js("{\"conditions\":[{\"type\":\"Approved\",\"status\":"
+                           "\"True\",\"reason\":\"Changed\"}],\"certificate\":"
+                           "\"Zm9v\"}"));
     update_steps(rt, upd, appr);
     CHECK(json_equal(ck_obj_get(upd, "spec"), ck_obj_get(appr, "spec")));
     CHECK_STR(str_at(json_array_get(ck_obj_get(upd, "status.conditions"), 0), "reason"),
               "KubectlApprove");
     CHECK_INVALID(rt, upd, appr, NULL);
-    CHECK_CELLS(rt, upd, "[\"alice\",\"2024-01-02T03:04:05Z\","
-                         "\"kubernetes.io/kube-apiserver-client\",\"\",\"24h\",\"Approved,Issued\"]");
+    CHECK_CELLS(rt, upd,
+                "[\"alice\",\"2024-01-02T03:04:05Z\","
+                "\"kubernetes.io/kube-apiserver-client\",\"\",\"24h\",\"Approved,Issued\"]");
     json_decref(upd);
 
     /* Denying an approved request removes Approved: forbidden. */
     upd = json_deep_copy(appr);
-    json_object_set_new(upd, "status", js("{\"conditions\":[{\"type\":\"Denied\",\"status\":"
-                                          "\"True\"}]}"));
+    json_object_set_new(upd, "status",
+                        js("{\"conditions\":[{\"type\":\"Denied\",\"status\":"
+                           "\"True\"}]}"));
     ck_csr_prepare_approval(upd, appr);
     CHECK_INVALID(rt, upd, appr,
                   "CertificateSigningRequest.certificates.k8s.io \"alice\" is invalid: "
@@ -180,14 +185,16 @@ static void test_rbac(void)
     CHECK_INVALID(rb, b, NULL, NULL);
     CHECK_COLUMNS(rb, "Name:string:name:0,Role:string::0,Age:date::0,Users:string::1,"
                       "Groups:string::1,ServiceAccounts:string::1");
-    CHECK_CELLS(rb, b, "[\"rb\",\"Role/reader\",\"2024-01-02T03:04:05Z\",\"alice, bob\","
-                       "\"devs\",\"ns/bot\"]");
+    CHECK_CELLS(rb, b,
+                "[\"rb\",\"Role/reader\",\"2024-01-02T03:04:05Z\",\"alice, bob\","
+                "\"devs\",\"ns/bot\"]");
     json_t *upd = json_deep_copy(b);
     json_object_set_new(ck_obj_get(upd, "roleRef"), "name", json_string("writer"));
-    CHECK_INVALID(rb, upd, b,
-                  "RoleBinding.rbac.authorization.k8s.io \"rb\" is invalid: roleRef: Invalid value: "
-                  "{\"kind\":\"Role\",\"name\":\"writer\",\"apiGroup\":\"rbac.authorization.k8s.io\"}"
-                  ": cannot change roleRef");
+    CHECK_INVALID(
+        rb, upd, b,
+        "RoleBinding.rbac.authorization.k8s.io \"rb\" is invalid: roleRef: Invalid value: "
+        "{\"kind\":\"Role\",\"name\":\"writer\",\"apiGroup\":\"rbac.authorization.k8s.io\"}"
+        ": cannot change roleRef");
     json_decref(upd);
     json_decref(b);
 
@@ -251,8 +258,9 @@ static void test_lease_and_classes(void)
     CHECK_STR(str_at(sc, "reclaimPolicy"), "Delete");
     CHECK_STR(str_at(sc, "volumeBindingMode"), "Immediate");
     CHECK_INVALID(rt, sc, NULL, NULL);
-    CHECK_CELLS(rt, sc, "[\"fast (default)\",\"rancher.io/local-path\",\"Delete\",\"Immediate\","
-                        "false,\"2024-01-02T03:04:05Z\"]");
+    CHECK_CELLS(rt, sc,
+                "[\"fast (default)\",\"rancher.io/local-path\",\"Delete\",\"Immediate\","
+                "false,\"2024-01-02T03:04:05Z\"]");
     upd = json_deep_copy(sc);
     json_object_set_new(upd, "reclaimPolicy", json_string("Retain"));
     CHECK_INVALID(rt, upd, sc,
@@ -288,32 +296,35 @@ static void test_lease_and_classes(void)
 static void test_networking(void)
 {
     ck_rtype *rt = kind("networking.k8s.io", "v1", "ingresses");
-    json_t *ing = js(
-        "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"ingressClassName\":\"nginx\",\"tls\":[{"
-        "\"hosts\":[\"a.example.com\"],\"secretName\":\"tls\"}],\"rules\":[{\"host\":"
-        "\"a.example.com\",\"http\":{\"paths\":[{\"path\":\"/\",\"pathType\":\"Prefix\","
-        "\"backend\":{\"service\":{\"name\":\"web\",\"port\":{\"number\":80}}}}]}},{\"host\":"
-        "\"*.b.example.com\",\"http\":{\"paths\":[{\"path\":\"/api\",\"pathType\":\"Exact\","
-        "\"backend\":{\"service\":{\"name\":\"api\",\"port\":{\"name\":\"http\"}}}}]}}]},"
-        "\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"10.0.0.2\"},{\"ip\":\"10.0.0.1\"}]}}}");
+    json_t *ing =
+        js("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"ingressClassName\":\"nginx\",\"tls\":[{"
+           "\"hosts\":[\"a.example.com\"],\"secretName\":\"tls\"}],\"rules\":[{\"host\":"
+           "\"a.example.com\",\"http\":{\"paths\":[{\"path\":\"/\",\"pathType\":\"Prefix\","
+           "\"backend\":{\"service\":{\"name\":\"web\",\"port\":{\"number\":80}}}}]}},{\"host\":"
+           "\"*.b.example.com\",\"http\":{\"paths\":[{\"path\":\"/api\",\"pathType\":\"Exact\","
+           "\"backend\":{\"service\":{\"name\":\"api\",\"port\":{\"name\":\"http\"}}}}]}}]},"
+           "\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"10.0.0.2\"},{\"ip\":\"10.0.0.1\"}]"
+           "}}}");
     create_steps(rt, ing);
     CHECK_INVALID(rt, ing, NULL, NULL);
     CHECK_COLUMNS(rt, "Name:string:name:0,Class:string::0,Hosts:string::0,Address:string::0,"
                       "Ports:string::0,Age:date::0");
-    CHECK_CELLS(rt, ing, "[\"web\",\"nginx\",\"a.example.com,*.b.example.com\","
-                         "\"10.0.0.1,10.0.0.2\",\"80, 443\",\"2024-01-02T03:04:05Z\"]");
+    CHECK_CELLS(rt, ing,
+                "[\"web\",\"nginx\",\"a.example.com,*.b.example.com\","
+                "\"10.0.0.1,10.0.0.2\",\"80, 443\",\"2024-01-02T03:04:05Z\"]");
     json_decref(ing);
     ing = js("{\"metadata\":{\"name\":\"bad\"},\"spec\":{\"rules\":[{\"host\":\"1.2.3.4\","
              "\"http\":{\"paths\":[{\"path\":\"api\",\"pathType\":\"Exact\",\"backend\":{"
              "\"service\":{\"name\":\"api\"}}},{\"path\":\"/\",\"backend\":{}}]}}]}}");
     create_steps(rt, ing);
-    CHECK_INVALID(rt, ing, NULL,
-                  "Ingress.networking.k8s.io \"bad\" is invalid: [spec.rules[0].host: Invalid value: "
-                  "\"1.2.3.4\": must be a DNS name, not an IP address, "
-                  "spec.rules[0].http.paths[0].path: Invalid value: \"api\": must be an absolute "
-                  "path, spec.rules[0].http.paths[0].backend: Required value: port name or number "
-                  "is required, spec.rules[0].http.paths[1].pathType: Required value: pathType "
-                  "must be specified]");
+    CHECK_INVALID(
+        rt, ing, NULL,
+        "Ingress.networking.k8s.io \"bad\" is invalid: [spec.rules[0].host: Invalid value: "
+        "\"1.2.3.4\": must be a DNS name, not an IP address, "
+        "spec.rules[0].http.paths[0].path: Invalid value: \"api\": must be an absolute "
+        "path, spec.rules[0].http.paths[0].backend: Required value: port name or number "
+        "is required, spec.rules[0].http.paths[1].pathType: Required value: pathType "
+        "must be specified]");
     json_decref(ing);
     ing = js("{\"metadata\":{\"name\":\"empty\"},\"spec\":{}}");
     create_steps(rt, ing);
@@ -330,9 +341,10 @@ static void test_networking(void)
     create_steps(rt, ic);
     CHECK_STR(str_at(ic, "spec.parameters.scope"), "Cluster");
     CHECK_INVALID(rt, ic, NULL, NULL);
-    CHECK_CELLS(rt, ic, "[\"nginx\",\"k8s.io/ingress-nginx\","
-                        "\"IngressParameters.k8s.example.com/external-lb\","
-                        "\"2024-01-02T03:04:05Z\"]");
+    CHECK_CELLS(rt, ic,
+                "[\"nginx\",\"k8s.io/ingress-nginx\","
+                "\"IngressParameters.k8s.example.com/external-lb\","
+                "\"2024-01-02T03:04:05Z\"]");
     json_t *upd = json_deep_copy(ic);
     json_object_set_new(ck_obj_get(upd, "spec"), "controller", json_string("example.com/other"));
     CHECK_INVALID(rt, upd, ic,
@@ -354,9 +366,8 @@ static void test_networking(void)
     json_t *want = js("[\"Ingress\",\"Egress\"]");
     CHECK(json_equal(ck_obj_get(np, "spec.policyTypes"), want));
     json_decref(want);
-    CHECK_STR(str_at(json_array_get(ck_obj_get(json_array_get(ck_obj_get(np, "spec.ingress"), 0),
-                                               "ports"),
-                                    0),
+    CHECK_STR(str_at(json_array_get(
+                         ck_obj_get(json_array_get(ck_obj_get(np, "spec.ingress"), 0), "ports"), 0),
                      "protocol"),
               "TCP");
     CHECK_INVALID(rt, np, NULL, NULL);
@@ -400,8 +411,9 @@ static void test_networking(void)
     CHECK_INVALID(rt, es, NULL, NULL);
     CHECK_COLUMNS(rt, "Name:string:name:0,AddressType:string::0,Ports:string::0,"
                       "Endpoints:string::0,Age:date::0");
-    CHECK_CELLS(rt, es, "[\"web-abc\",\"IPv4\",\"80,443,x + 1 more...\",\"10.0.0.1,10.0.0.2\","
-                        "\"2024-01-02T03:04:05Z\"]");
+    CHECK_CELLS(rt, es,
+                "[\"web-abc\",\"IPv4\",\"80,443,x + 1 more...\",\"10.0.0.1,10.0.0.2\","
+                "\"2024-01-02T03:04:05Z\"]");
     json_t *upd2 = json_deep_copy(es);
     json_object_set_new(upd2, "addressType", json_string("IPv6"));
     json_object_set_new(upd2, "endpoints", json_array());
@@ -473,10 +485,11 @@ static void test_events(void)
     json_object_set_new(ev, "type", json_string("Odd"));
     json_object_set_new(ev, "deprecatedCount", json_integer(2));
     json_object_del(ev, "action");
-    CHECK_INVALID(rt, ev, NULL,
-                  "Event.events.k8s.io \"e\" is invalid: [action: Required value, type: Invalid "
-                  "value: \"\": has invalid value: Odd, deprecatedCount: Invalid value: \"\": needs "
-                  "to be unset]");
+    CHECK_INVALID(
+        rt, ev, NULL,
+        "Event.events.k8s.io \"e\" is invalid: [action: Required value, type: Invalid "
+        "value: \"\": has invalid value: Odd, deprecatedCount: Invalid value: \"\": needs "
+        "to be unset]");
     json_decref(ev);
 }
 
