@@ -67,9 +67,8 @@ static int conflict_error(conflicts *cs, ck_err **err)
     char *msg;
     for (size_t i = 0; i < cs->n; i++) {
         char *m = xasprintf("conflict with %s", cs->v[i].who);
-        json_array_append_new(causes, json_pack("{s:s, s:s, s:s}", "reason",
-                                                "FieldManagerConflict", "message", m, "field",
-                                                cs->v[i].path));
+        json_array_append_new(causes, json_pack("{s:s, s:s, s:s}", "reason", "FieldManagerConflict",
+                                                "message", m, "field", cs->v[i].path));
         free(m);
     }
     if (cs->n == 1) {
@@ -80,16 +79,16 @@ static int conflict_error(conflicts *cs, ck_err **err)
         for (size_t i = 0; i < cs->n; i++) {
             char *next;
             if (i == 0 || !streq(cs->v[i].id, cs->v[i - 1].id))
-                next = xasprintf("%s%sconflicts with %s:\n- %s", msg, i ? "\n" : "",
-                                 cs->v[i].who, cs->v[i].path);
+                next = xasprintf("%s%sconflicts with %s:\n- %s", msg, i ? "\n" : "", cs->v[i].who,
+                                 cs->v[i].path);
             else
                 next = xasprintf("%s\n- %s", msg, cs->v[i].path);
             free(msg);
             msg = next;
         }
     }
-    int r = ck_error_details(err, 409, CK_CONFLICT, json_pack("{s:o}", "causes", causes), "%s",
-                             msg);
+    int r =
+        ck_error_details(err, 409, CK_CONFLICT, json_pack("{s:o}", "causes", causes), "%s", msg);
     free(msg);
     return r;
 }
@@ -141,8 +140,7 @@ static void sync_last_applied(json_t *obj, const json_t *cfg, const ck_apply_opt
     json_object_del(ck_obj_get(c, "metadata.annotations"), LAST_APPLIED);
     char *text = ck_go_json(c);
     char *value = xasprintf("%s\n", text);
-    json_object_set_new(ck_obj_get(obj, "metadata.annotations"), LAST_APPLIED,
-                        json_string(value));
+    json_object_set_new(ck_obj_get(obj, "metadata.annotations"), LAST_APPLIED, json_string(value));
     free(value);
     free(text);
     json_decref(c);
@@ -159,7 +157,8 @@ static char *gvk_string(const char *api_version, const char *kind)
 
 static int check_config(const json_t *cfg, const ck_apply_opts *o, ck_err **err)
 {
-    if (!json_is_object(cfg)) return ck_error(err, 400, CK_BAD_REQUEST, "apply patch must be an object");
+    if (!json_is_object(cfg))
+        return ck_error(err, 400, CK_BAD_REQUEST, "apply patch must be an object");
     const char *av = json_string_value(json_object_get(cfg, "apiVersion"));
     const char *kind = json_string_value(json_object_get(cfg, "kind"));
     if (!streq(av, o->api_version) || !streq(kind, o->kind)) {
@@ -184,7 +183,8 @@ static int internal(ck_err **err, const char *what, char *msg)
 /* "failed to create typed patch object (ns/name; apps/v1, Kind=Deployment): <msg>" */
 static int typed_error(ck_err **err, const json_t *cfg, const ck_apply_opts *o, char *msg)
 {
-    const char *ns = ck_obj_str(cfg, "metadata.namespace"), *name = ck_obj_str(cfg, "metadata.name");
+    const char *ns = ck_obj_str(cfg, "metadata.namespace"),
+               *name = ck_obj_str(cfg, "metadata.name");
     char *g = gvk_string(o->api_version, o->kind);
     char *what = xasprintf("failed to create typed patch object (%s/%s; %s)", ns ? ns : "",
                            name ? name : "", g);
@@ -230,9 +230,9 @@ int ck_apply_object(const json_t *live, const json_t *cfg, const ck_apply_opts *
     /* An existing object nobody tracked is first attributed to "before-first-apply". */
     if (live && m.n == 0) {
         json_t *zero = ck_typed_zero(o->schema);
-        int rc = ck_managed_record_update(&m, zero, live, o->schema, "before-first-apply",
-                                          o->api_version, o->subresource, o->has_status, o->now,
-                                          &msg);
+        int rc =
+            ck_managed_record_update(&m, zero, live, o->schema, "before-first-apply",
+                                     o->api_version, o->subresource, o->has_status, o->now, &msg);
         json_decref(zero);
         if (rc < 0) {
             internal(err, "failed to create manager for existing fields", msg);
@@ -336,8 +336,8 @@ void ck_apply(ck_request *r, ck_reqinfo *ri, ck_obj *old, json_t *cfg)
                        .subresource = ri->sub,
                        .ignore_rv = true};
     if (ri->sub && !streq(ri->sub, "status")) {
-        ck_error(&err, 400, CK_BAD_REQUEST,
-                 "apply patches are not supported on the %s subresource", ri->sub);
+        ck_error(&err, 400, CK_BAD_REQUEST, "apply patches are not supported on the %s subresource",
+                 ri->sub);
         goto fail;
     }
     if (!json_is_object(cfg)) {

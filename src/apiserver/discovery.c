@@ -10,7 +10,19 @@
 static bool served_sub(const char *sub)
 {
     return streq(sub, "status") || streq(sub, "scale") || streq(sub, "approval") ||
-           streq(sub, "finalize");
+           streq(sub, "finalize") || streq(sub, "binding") || streq(sub, "eviction") ||
+           streq(sub, "token");
+}
+
+/* The create-only `bindings` collection of core/v1 (rest_pod.c), served without a stored
+ * type: its schema row when listing group/version, else NULL. */
+static const ck_resource *legacy_bindings(const char *group, const char *version)
+{
+    if (*group || !streq(version, "v1")) return NULL;
+    for (unsigned i = 0; i < ck_schema_nresources; i++)
+        if (!*ck_schema_resources[i].group && streq(ck_schema_resources[i].plural, "bindings"))
+            return &ck_schema_resources[i];
+    return NULL;
 }
 
 static json_t *csv_array(const char *csv)
@@ -32,6 +44,12 @@ static void sub_gv(const ck_rtype *rt, const ck_resource *sr, const char **g, co
     *v = rt->def->version;
     if (streq(sr->kind, "Scale")) {
         *g = "autoscaling";
+        *v = "v1";
+    } else if (streq(sr->kind, "Eviction")) {
+        *g = "policy";
+        *v = "v1";
+    } else if (streq(sr->kind, "TokenRequest")) {
+        *g = "authentication.k8s.io";
         *v = "v1";
     }
 }
@@ -67,6 +85,11 @@ static void legacy_sub(const ck_rtype *rt, const ck_resource *sr, json_t *list)
 static json_t *resource_list(const char *group, const char *version)
 {
     json_t *list = json_array();
+    const ck_resource *b = legacy_bindings(group, version);
+    if (b)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", b->plural,
+                                              "singularName", b->singular, "namespaced", true,
+                                              "kind", b->kind, "verbs", csv_array(b->verbs)));
     for (unsigned i = 0; i < ck_registry_count(); i++) {
         ck_rtype *rt = ck_registry_at(i);
         if (!streq(rt->def->group, group) || !streq(rt->def->version, version)) continue;
@@ -97,6 +120,13 @@ static void aggr_sub(const ck_rtype *rt, const ck_resource *sr, json_t *list)
 static json_t *aggr_version(const char *group, const char *version)
 {
     json_t *res = json_array();
+    const ck_resource *b = legacy_bindings(group, version);
+    if (b)
+        json_array_append_new(res, json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o}", "resource",
+                                             b->plural, "responseKind", "group", "", "version",
+                                             "v1", "kind", b->kind, "scope", "Namespaced",
+                                             "singularResource", b->singular, "verbs",
+                                             csv_array(b->verbs)));
     for (unsigned i = 0; i < ck_registry_count(); i++) {
         ck_rtype *rt = ck_registry_at(i);
         if (!streq(rt->def->group, group) || !streq(rt->def->version, version)) continue;

@@ -324,6 +324,24 @@ int ck_http_serve(ck_apiserver *srv, ck_err **err)
     h2o_socket_read_stop(lsock);
     h2o_socket_close(lsock);
     ck_apiserver_shutdown(srv);
+    /* End watches, then close keep-alive connections (h2 gets GOAWAY), and give open
+     * connections a few seconds to finish; h2o cannot dispose a context with live ones. */
+    h2o_context_t *ctx = &srv->h2o_ctx;
+    h2o_evloop_run(srv->loop, 0);
+    h2o_context_request_shutdown(ctx);
+    uint64_t deadline = now_ms() + 3000;
+    while (now_ms() < deadline &&
+           !(h2o_linklist_is_empty(&ctx->http1._conns) && h2o_linklist_is_empty(&ctx->http2._conns)))
+        h2o_evloop_run(srv->loop, 10);
+    for (int i = 0; i < 5; i++) h2o_evloop_run(srv->loop, 1); /* deferred closes */
+    if (h2o_timeout_is_linked(&ctx->http2._graceful_shutdown_timeout))
+        h2o_timeout_unlink(&ctx->http2._graceful_shutdown_timeout);
+    if (!h2o_linklist_is_empty(&ctx->http1._conns) || !h2o_linklist_is_empty(&ctx->http2._conns)) {
+        ck_log_warn("apiserver: connections still open at exit; not releasing HTTP state");
+        SSL_CTX_free(ssl);
+        srv->ssl_ctx = NULL;
+        return 0;
+    }
     /* h2o 2.2 leaves the context's message queue allocated after dispose and cannot free
      * it safely then; tests/lsan.supp names that one allocation. */
     h2o_context_dispose(&srv->h2o_ctx);

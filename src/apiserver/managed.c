@@ -25,7 +25,8 @@ static void entry_clear(ck_mfentry *e)
 
 void ck_managed_clear(ck_managed *m)
 {
-    for (size_t i = 0; i < m->n; i++) entry_clear(&m->v[i]);
+    for (size_t i = 0; i < m->n; i++)
+        entry_clear(&m->v[i]);
     free(m->v);
     memset(m, 0, sizeof *m);
 }
@@ -131,8 +132,12 @@ static long long time_seconds(const char *t)
 {
     int y, mo, d, h, mi, s;
     if (!t || sscanf(t, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6) return 0;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = s};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = s};
     return (long long)timegm(&tm);
 }
 
@@ -227,7 +232,8 @@ void ck_managed_strip(ck_fieldset **set)
     unmember(*set, "kind");
     ck_fsent *m = ck_fs_find_field(*set, "metadata");
     if (m && m->child) {
-        for (size_t i = 0; i < ARRAY_SIZE(meta); i++) unmember(m->child, meta[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(meta); i++)
+            unmember(m->child, meta[i]);
         if (ck_fs_empty(m->child)) {
             ck_fs_free(m->child);
             m->child = NULL;
@@ -269,7 +275,8 @@ static void set_replace(ck_fieldset **dst, ck_fieldset *v)
 static void cap_updates(ck_managed *m)
 {
     size_t count = 0;
-    for (size_t i = 0; i < m->n; i++) count += streq(m->v[i].operation, "Update");
+    for (size_t i = 0; i < m->n; i++)
+        count += streq(m->v[i].operation, "Update");
     if (count <= MAX_UPDATE_MANAGERS) return;
     /* Work on identities: entries move as others are removed. */
     char **ids = xcalloc(count, sizeof *ids);
@@ -291,7 +298,8 @@ static void cap_updates(ck_managed *m)
             times[j] = times[j - 1];
             times[j - 1] = x;
         }
-    char **first_ver = xcalloc(count, sizeof *first_ver), **first_id = xcalloc(count, sizeof *first_id);
+    char **first_ver = xcalloc(count, sizeof *first_ver),
+         **first_id = xcalloc(count, sizeof *first_id);
     size_t nfirst = 0, length = count;
     for (size_t i = 0; i < count && length > MAX_UPDATE_MANAGERS; i++) {
         ck_mfentry *e = NULL;
@@ -302,7 +310,8 @@ static void cap_updates(ck_managed *m)
         }
         if (!e) continue;
         size_t f = 0;
-        while (f < nfirst && !streq(first_ver[f], e->api_version)) f++;
+        while (f < nfirst && !streq(first_ver[f], e->api_version))
+            f++;
         if (f == nfirst) {
             first_ver[nfirst] = xstrdup(e->api_version);
             first_id[nfirst++] = xstrdup(ids[i]);
@@ -336,7 +345,8 @@ static void cap_updates(ck_managed *m)
         free(ver);
         length--;
     }
-    for (size_t i = 0; i < count; i++) free(ids[i]);
+    for (size_t i = 0; i < count; i++)
+        free(ids[i]);
     for (size_t i = 0; i < nfirst; i++) {
         free(first_ver[i]);
         free(first_id[i]);
@@ -347,10 +357,9 @@ static void cap_updates(ck_managed *m)
     free(first_id);
 }
 
-int ck_managed_record_update(ck_managed *m, const json_t *old, const json_t *obj,
-                             const ck_def *def, const char *manager, const char *api_version,
-                             const char *subresource, bool has_status, const char *time,
-                             char **msg)
+int ck_managed_record_update(ck_managed *m, const json_t *old, const json_t *obj, const ck_def *def,
+                             const char *manager, const char *api_version, const char *subresource,
+                             bool has_status, const char *time, char **msg)
 {
     ck_comparison c = {0};
     if (ck_typed_compare(old, obj, def, &c, msg) < 0) {

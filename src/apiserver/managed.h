@@ -52,10 +52,9 @@ void ck_managed_ignore(ck_fieldset **set, const char *subresource, bool has_stat
  * manager gains every field it changed, other entries lose those fields and the removed
  * ones, empty entries go, and Update entries beyond ten are merged as upstream.
  * Returns -1 with *msg when a value does not fit the schema. */
-int ck_managed_record_update(ck_managed *m, const json_t *old, const json_t *obj,
-                             const ck_def *def, const char *manager, const char *api_version,
-                             const char *subresource, bool has_status, const char *time,
-                             char **msg);
+int ck_managed_record_update(ck_managed *m, const json_t *old, const json_t *obj, const ck_def *def,
+                             const char *manager, const char *api_version, const char *subresource,
+                             bool has_status, const char *time, char **msg);
 
 /* The schema definition of obj's kind and whether the kind has a status subresource. */
 const ck_def *ck_managed_kind(const json_t *obj, bool *has_status);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "apiserver/api.h"
+#include "apiserver/rest_sub.h"
 #include "lib/util.h"
 #include "version.h"
 
@@ -157,8 +158,36 @@ static void forbid_anonymous(ck_request *r, const ck_reqinfo *ri)
     json_decref(e.details);
 }
 
+/* POST-only subresources with their own handlers (rest_sub.h). */
+static bool post_sub(const ck_reqinfo *ri)
+{
+    return ri->sub && !*ri->group &&
+           ((streq(ri->plural, "pods") && (streq(ri->sub, "binding") || streq(ri->sub, "eviction"))) ||
+            (streq(ri->plural, "serviceaccounts") && streq(ri->sub, "token")));
+}
+
+static void route_post_sub(ck_request *r, ck_reqinfo *ri)
+{
+    if (!ri->ns || !ri->name)
+        ck_send_status(r, 404, CK_NOT_FOUND, "the server could not find the requested resource");
+    else if (!streq(ri->verb, "create"))
+        ck_send_status(r, 405, CK_METHOD_NOT_ALLOWED,
+                       "the server does not allow this method on the requested resource");
+    else if (streq(ri->sub, "binding")) ck_rest_pod_binding(r, ri, false);
+    else if (streq(ri->sub, "eviction")) ck_rest_pod_eviction(r, ri);
+    else ck_rest_sa_token(r, ri);
+}
+
 static void route_resource(ck_request *r, ck_reqinfo *ri)
 {
+    /* The legacy `bindings` collection: create-only, no stored type of its own. */
+    if (!*ri->group && streq(ri->version, "v1") && streq(ri->plural, "bindings") && ri->ns &&
+        !ri->name) {
+        if (streq(ri->verb, "create")) ck_rest_pod_binding(r, ri, true);
+        else ck_send_status(r, 405, CK_METHOD_NOT_ALLOWED,
+                            "the server does not allow this method on the requested resource");
+        return;
+    }
     ck_rtype *rt = ck_registry_find(ri->group, ri->version, ri->plural);
     if (!rt) {
         ck_send_status(r, 404, CK_NOT_FOUND, "the server could not find the requested resource");
@@ -174,8 +203,12 @@ static void route_resource(ck_request *r, ck_reqinfo *ri)
         snprintf(full, sizeof full, "%s/%s", ri->plural, ri->sub);
         if (!ck_csv_has(rt->res->subresources, ri->sub) ||
             (!streq(ri->sub, "status") && !streq(ri->sub, "scale") && !streq(ri->sub, "approval") &&
-             !streq(ri->sub, "finalize"))) {
+             !streq(ri->sub, "finalize") && !post_sub(ri))) {
             ck_send_status(r, 404, CK_NOT_FOUND, "the server could not find the requested resource");
+            return;
+        }
+        if (post_sub(ri)) {
+            route_post_sub(r, ri);
             return;
         }
     }

@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "pki/pki.h"
+#include "pki/sajwt.h"
 #include "registry/registry.h"
 
 #define COMPACT_INTERVAL_MS (5 * 60 * 1000)
@@ -101,7 +102,14 @@ static int setup_pki(ck_apiserver *srv, const char *data_dir)
         ck_err_free(err);
         return -1;
     }
-    static char cert[4096], key[4096], ca[4096];
+    if (ck_sa_key_ensure(pkidir, &err) < 0) {
+        fprintf(stderr, "Error: %s\n", err->message);
+        ck_err_free(err);
+        return -1;
+    }
+    static char cert[4096], key[4096], ca[4096], sakey[4096];
+    snprintf(sakey, sizeof sakey, "%s/sa.key", pkidir);
+    if (!srv->sa_key_file) srv->sa_key_file = sakey;
     snprintf(cert, sizeof cert, "%s/apiserver.crt", pkidir);
     snprintf(key, sizeof key, "%s/apiserver.key", pkidir);
     snprintf(ca, sizeof ca, "%s/ca.crt", pkidir);

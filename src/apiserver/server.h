@@ -25,6 +25,7 @@ struct ck_apiserver {
     const char *tls_cert_file;
     const char *tls_key_file;
     const char *client_ca_file;
+    const char *sa_key_file; /* service-account token signing key (DATA/pki/sa.key) */
     bool anonymous_auth;
 
     /* state */

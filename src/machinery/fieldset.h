@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "machinery/value.h"
+
 typedef enum ck_pe_kind { CK_PE_FIELD = 0, CK_PE_KEY, CK_PE_VALUE, CK_PE_INDEX } ck_pe_kind;
 
 /* One path element. FIELD: name. KEY: val is an object of the key fields, inserted in
@@ -46,14 +48,6 @@ char *ck_pe_serialize(const ck_pe *pe);
 int ck_pe_parse(const char *s, ck_pe *out);
 /* ".name", "[name=\"x\",port=80]", "[=\"v\"]", "[3]" appended to a path string. */
 void ck_pe_describe(const ck_pe *pe, char **buf, size_t *len);
-
-/* Values in upstream's order and equality (numbers compare numerically). */
-int ck_value_compare(const json_t *a, const json_t *b);
-bool ck_value_equal(const json_t *a, const json_t *b);
-/* Go encoding/json text of v: object keys sorted, <>& escaped. Newly allocated. */
-char *ck_go_json(const json_t *v);
-/* Go's %q of a string (strconv.Quote for ASCII text). Newly allocated. */
-char *ck_go_quote(const char *s);
 
 /* Sets. NULL is accepted as the empty set by every reader. */
 ck_fieldset *ck_fs_new(void);

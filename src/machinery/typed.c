@@ -16,11 +16,11 @@ typedef enum { ST_SCALAR, ST_UNTYPED, ST_DEDUCED, ST_STRUCT, ST_MAP, ST_LIST } s
 typedef struct stype {
     st_kind kind;
     bool atomic;
-    const ck_def *def;  /* ST_STRUCT */
-    uint8_t elem_type;  /* ST_MAP / ST_LIST element */
+    const ck_def *def; /* ST_STRUCT */
+    uint8_t elem_type; /* ST_MAP / ST_LIST element */
     const ck_def *elem_def;
-    bool associative;   /* ST_LIST */
-    const char *keys;   /* ST_LIST: list-map keys, comma-separated; NULL for a set */
+    bool associative; /* ST_LIST */
+    const char *keys; /* ST_LIST: list-map keys, comma-separated; NULL for a set */
 } stype;
 
 static bool is_atomic(const char *map_type)
@@ -213,7 +213,8 @@ static int item_pe(tctx *c, const stype *t, const json_t *v, size_t index, ck_pe
 {
     const char *err = NULL;
     if (t->keys) {
-        if (json_is_null(v)) err = "associative list with keys may not have a null element";
+        if (json_is_null(v))
+            err = "associative list with keys may not have a null element";
         else if (!json_is_object(v))
             err = "associative list with keys may not have non-map elements";
     } else if (json_is_object(v)) {
@@ -245,8 +246,10 @@ static int item_pe(tctx *c, const stype *t, const json_t *v, size_t index, ck_pe
         for (size_t i = 0; i < n; i++) {
             json_t *kv = json_object_get(v, names[i]);
             const char *def = kv ? NULL : key_default(t->elem_def, names[i]);
-            if (kv) json_object_set(key, names[i], kv);
-            else if (def) json_object_set_new(key, names[i], json_string(def));
+            if (kv)
+                json_object_set(key, names[i], kv);
+            else if (def)
+                json_object_set_new(key, names[i], json_string(def));
         }
         free(keys);
         if (json_object_size(key) > 0) {
@@ -254,10 +257,23 @@ static int item_pe(tctx *c, const stype *t, const json_t *v, size_t index, ck_pe
             return 0;
         }
         json_decref(key);
+        /* The key names as Go's %q prints a string slice: ["a" "b"]. */
+        ck_strbuf q = {0};
+        ck_strbuf_putc(&q, '[');
+        char *all = xstrdup(t->keys), *save2 = NULL;
+        for (char *k = strtok_r(all, ",", &save2); k; k = strtok_r(NULL, ",", &save2)) {
+            char *qk = ck_go_quote(k);
+            if (q.len > 1) ck_strbuf_putc(&q, ' ');
+            ck_strbuf_puts(&q, qk);
+            free(qk);
+        }
+        ck_strbuf_putc(&q, ']');
+        free(all);
         char *m = xasprintf("element %zu: associative list with keys has an element that omits "
-                            "all key fields [%s] (and doesn't have default values for any key "
+                            "all key fields %s (and doesn't have default values for any key "
                             "fields)",
-                            index, t->keys);
+                            index, q.s);
+        free(q.s);
         fail(c, m);
         free(m);
         return -1;
@@ -270,10 +286,10 @@ static int item_pe(tctx *c, const stype *t, const json_t *v, size_t index, ck_pe
 
 /* The items of a list with their path elements, and an index sorted by element. */
 typedef struct items {
-    size_t n, m;  /* items; items with a valid path element */
+    size_t n, m; /* items; items with a valid path element */
     ck_pe *pe;
-    bool *ok;     /* the item has a path element */
-    size_t *idx;  /* the m valid positions sorted by (pe, position) */
+    bool *ok;    /* the item has a path element */
+    size_t *idx; /* the m valid positions sorted by (pe, position) */
 } items;
 
 static int idx_cmp(const void *a, const void *b, void *base)
@@ -305,7 +321,8 @@ static int index_items(tctx *c, const stype *t, const json_t *list, items *it)
 
 static void items_free(items *it)
 {
-    for (size_t i = 0; i < it->n; i++) ck_pe_clear(&it->pe[i]);
+    for (size_t i = 0; i < it->n; i++)
+        ck_pe_clear(&it->pe[i]);
     free(it->pe);
     free(it->ok);
     free(it->idx);
@@ -317,11 +334,14 @@ static size_t lookup(const items *it, const ck_pe *pe, size_t *pos)
     size_t lo = 0, hi = it->m;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (ck_pe_compare(&it->pe[it->idx[mid]], pe) < 0) lo = mid + 1;
-        else hi = mid;
+        if (ck_pe_compare(&it->pe[it->idx[mid]], pe) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     size_t k = lo;
-    while (k < it->m && ck_pe_compare(&it->pe[it->idx[k]], pe) == 0) k++;
+    while (k < it->m && ck_pe_compare(&it->pe[it->idx[k]], pe) == 0)
+        k++;
     if (k > lo && pos) *pos = it->idx[lo];
     return k - lo;
 }
@@ -460,8 +480,10 @@ static bool same_items(const json_t *l, const items *li, const json_t *r, const 
 {
     size_t i = 0, j = 0;
     for (;;) {
-        while (i < li->n && (!li->ok[i] || ck_pe_compare(&li->pe[i], pe))) i++;
-        while (j < ri->n && (!ri->ok[j] || ck_pe_compare(&ri->pe[j], pe))) j++;
+        while (i < li->n && (!li->ok[i] || ck_pe_compare(&li->pe[i], pe)))
+            i++;
+        while (j < ri->n && (!ri->ok[j] || ck_pe_compare(&ri->pe[j], pe)))
+            j++;
         if (i >= li->n || j >= ri->n) return i >= li->n && j >= ri->n;
         if (!ck_value_equal(json_array_get(l, i++), json_array_get(r, j++))) return false;
     }
@@ -515,16 +537,24 @@ static void cmp(tctx *c, const json_t *l, const json_t *r, const stype *t, cres 
 {
     nkind k = pair_kind(t, l, r);
     if (k == N_LEAF) {
-        if (!l) o->self[ADDED] = true;
-        else if (!r) o->self[REMOVED] = true;
-        else if (!ck_value_equal(l, r)) o->self[MODIFIED] = true;
+        if (!l)
+            o->self[ADDED] = true;
+        else if (!r)
+            o->self[REMOVED] = true;
+        else if (!ck_value_equal(l, r))
+            o->self[MODIFIED] = true;
         return;
     }
-    if (k == N_MAP) cmp_map(c, l, r, t, o);
-    else cmp_list(c, l, r, t, o);
-    for (int i = 0; i < 3; i++) ck_fs_seal(o->s[i]);
-    if (!l) o->self[ADDED] = true;
-    else if (!r) o->self[REMOVED] = true;
+    if (k == N_MAP)
+        cmp_map(c, l, r, t, o);
+    else
+        cmp_list(c, l, r, t, o);
+    for (int i = 0; i < 3; i++)
+        ck_fs_seal(o->s[i]);
+    if (!l)
+        o->self[ADDED] = true;
+    else if (!r)
+        o->self[REMOVED] = true;
 }
 
 int ck_typed_compare(const json_t *lhs, const json_t *rhs, const ck_def *def, ck_comparison *out,
@@ -556,8 +586,10 @@ static json_t *mrg(tctx *c, const json_t *l, const json_t *r, const stype *t);
 
 static void put(json_t *o, const char *key, json_t *v)
 {
-    if (v && !json_is_null(v)) json_object_set_new(o, key, v);
-    else json_decref(v);
+    if (v && !json_is_null(v))
+        json_object_set_new(o, key, v);
+    else
+        json_decref(v);
 }
 
 static json_t *mrg_map(tctx *c, const json_t *l, const json_t *r, const stype *t)
@@ -755,59 +787,4 @@ void ck_typed_prune(json_t *v, const ck_fieldset *last, const ck_fieldset *keep,
 {
     stype t = root_type(def);
     prune(v, &t, last, keep);
-}
-
-/* ---- the empty object ---- */
-
-/* Optional struct fields that are values, not pointers, in the Go types: a new object
- * renders them as {} (the OpenAPI spec does not tell). */
-static const struct {
-    const char *def, *field;
-} value_structs[] = {
-    {"io.k8s.api.apps.v1.DeploymentSpec", "strategy"},
-    {"io.k8s.api.apps.v1.StatefulSetSpec", "updateStrategy"},
-    {"io.k8s.api.apps.v1.DaemonSetSpec", "updateStrategy"},
-    {"io.k8s.api.core.v1.Container", "resources"},
-    {"io.k8s.api.core.v1.PersistentVolumeClaimSpec", "resources"},
-    {"io.k8s.api.core.v1.ServiceStatus", "loadBalancer"},
-    {"io.k8s.api.networking.v1.IngressStatus", "loadBalancer"},
-    {"io.k8s.api.core.v1.NodeStatus", "daemonEndpoints"},
-    {"io.k8s.api.core.v1.NodeStatus", "nodeInfo"},
-    {"io.k8s.api.core.v1.NodeDaemonEndpoints", "kubeletEndpoint"},
-    {"io.k8s.api.core.v1.Event", "source"},
-};
-
-static bool value_struct(const ck_def *d, const ck_field *f)
-{
-    if (streq(f->name, "metadata") || streq(f->name, "spec") || streq(f->name, "status"))
-        return true;
-    for (size_t i = 0; i < ARRAY_SIZE(value_structs); i++)
-        if (streq(d->name, value_structs[i].def) && streq(f->name, value_structs[i].field))
-            return true;
-    return f->required;
-}
-
-static json_t *zero_struct(const ck_def *d, int depth)
-{
-    json_t *o = json_object();
-    for (unsigned i = 0; i < d->nfields; i++) {
-        const ck_field *f = &d->fields[i];
-        const ck_def *fd = ck_schema_field_def(f);
-        if (f->type == CK_T_OBJECT && fd && streq(fd->name, "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")) {
-            json_object_set_new(o, f->name, json_pack("{s:n}", "creationTimestamp"));
-        } else if (f->type == CK_T_OBJECT && fd && fd->type == CK_T_OBJECT && fd->nfields > 0 &&
-                   depth < 12 && value_struct(d, f)) {
-            json_object_set_new(o, f->name, zero_struct(fd, depth + 1));
-        } else if (f->required &&
-                   (f->type == CK_T_ARRAY || f->type == CK_T_MAP || f->type == CK_T_OBJECT)) {
-            json_object_set_new(o, f->name, json_null());
-        }
-    }
-    return o;
-}
-
-json_t *ck_typed_zero(const ck_def *def)
-{
-    if (!def || def->type != CK_T_OBJECT) return json_object();
-    return zero_struct(def, 0);
 }

@@ -262,6 +262,12 @@ void ck_ferr_invalid_str(ck_field_errors *fe, const char *path, const char *valu
     add(fe, "FieldValueInvalid", "Invalid value", path, v, detail);
 }
 
+void ck_ferr_invalid_raw(ck_field_errors *fe, const char *path, const char *value,
+                         const char *detail)
+{
+    add(fe, "FieldValueInvalid", "Invalid value", path, value, detail);
+}
+
 void ck_ferr_invalid_int(ck_field_errors *fe, const char *path, int64_t value, const char *detail)
 {
     char v[32];

@@ -45,6 +45,13 @@ void ck_ferr_invalid(ck_field_errors *fe, const char *path, const json_t *value,
                      const char *detail);
 void ck_ferr_invalid_str(ck_field_errors *fe, const char *path, const char *value,
                          const char *detail);
+/* value printed as given (e.g. a Go %#v rendering from ck_go_*). */
+void ck_ferr_invalid_raw(ck_field_errors *fe, const char *path, const char *value,
+                         const char *detail);
+/* Go's %#v of a map[string]string (JSON object of strings; keys sorted) and of a []byte,
+ * as upstream prints such values in messages. The caller frees. */
+char *ck_go_string_map(const json_t *obj);
+char *ck_go_bytes(const unsigned char *b, size_t n);
 void ck_ferr_invalid_int(ck_field_errors *fe, const char *path, int64_t value, const char *detail);
 /* A value of the wrong JSON type ("FieldValueTypeInvalid"). */
 void ck_ferr_type_invalid(ck_field_errors *fe, const char *path, const json_t *value,

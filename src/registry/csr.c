@@ -312,9 +312,13 @@ static void validate(const json_t *obj, ck_field_errors *fe)
     const json_t *req = json_object_get(spec, "request");
     cleanup_free char *err = check_request(json_string_value(req) ? json_string_value(req) : "");
     if (err) {
-        json_t *v = req ? json_incref((json_t *)req) : json_string("");
-        ck_ferr_invalid(fe, "spec.request", v, err);
-        json_decref(v);
+        /* Upstream prints the request as the Go byte slice it decoded. */
+        size_t n = 0;
+        unsigned char *raw = b64_decode(json_string_value(req) ? json_string_value(req) : "", &n);
+        char *shown = raw ? ck_go_bytes(raw, n) : xstrdup("[]byte(nil)");
+        ck_ferr_invalid_raw(fe, "spec.request", shown, err);
+        free(shown);
+        free(raw);
     }
     const json_t *us = json_object_get(spec, "usages");
     if (json_array_size(us) == 0) ck_ferr_required(fe, "spec.usages", "");

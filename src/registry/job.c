@@ -130,11 +130,12 @@ void ck_validate_job_spec_common(const json_t *spec, const char *path, ck_field_
     const json_t *rp = ck_obj_get(tmpl, "spec.restartPolicy");
     const char *r = json_string_value(rp);
     cleanup_free char *rpp = ck_path(path, "template.spec.restartPolicy");
-    if (!streq(r, "OnFailure") && !streq(r, "Never")) {
+    if (!r || !*r || streq(r, "Always")) {
+        /* Upstream treats Always like a missing value here. */
+        ck_ferr_required(fe, rpp, "valid values: \"OnFailure\", \"Never\"");
+    } else if (!streq(r, "OnFailure") && !streq(r, "Never")) {
         static const char *const ok[] = {"OnFailure", "Never", NULL};
-        json_t *v = rp ? json_incref((json_t *)rp) : json_string("");
-        ck_ferr_not_supported(fe, rpp, v, ok);
-        json_decref(v);
+        ck_ferr_not_supported(fe, rpp, rp, ok);
     } else if (streq(r, "OnFailure") && json_object_get(spec, "podFailurePolicy")) {
         ck_ferr_invalid(fe, rpp, rp,
                         "only \"Never\" is supported when podFailurePolicy is specified");

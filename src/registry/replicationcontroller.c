@@ -54,10 +54,10 @@ static void rc_validate(const json_t *obj, ck_field_errors *fe)
     bool match = true;
     json_object_foreach((json_t *)sel, k, v) match &= json_equal(json_object_get(labels, k), v);
     if (json_object_size(sel) && !match) {
-        json_t *shown = labels ? json_incref((json_t *)labels) : json_null();
-        ck_ferr_invalid(fe, "spec.template.metadata.labels", shown,
-                        "`selector` does not match template `labels`");
-        json_decref(shown);
+        char *shown = ck_go_string_map(json_is_object(labels) ? labels : NULL);
+        ck_ferr_invalid_raw(fe, "spec.template.metadata.labels", shown,
+                            "`selector` does not match template `labels`");
+        free(shown);
     }
     ck_validate_pod_template(tmpl, "spec.template", fe);
     const json_t *rp = ck_obj_get(tmpl, "spec.restartPolicy");

@@ -86,7 +86,8 @@ void ck_validate_selector_match(const json_t *sel, const json_t *tmpl, const cha
     }
     if (match) return;
     cleanup_free char *p = ck_path(tmpl_path, "metadata.labels");
-    ck_ferr_invalid(fe, p, labels, "`selector` does not match template `labels`");
+    cleanup_free char *shown = ck_go_string_map(json_is_object(labels) ? labels : NULL);
+    ck_ferr_invalid_raw(fe, p, shown, "`selector` does not match template `labels`");
 }
 
 void ck_validate_required_selector(const json_t *sel, const char *path, const char *what,

@@ -90,7 +90,9 @@ stop_server() {
         fail "server exits on SIGTERM"
     fi
     wait "$SERVER_PID" 2>/dev/null
+    local rc=$?
     SERVER_PID=""
+    [ $rc -eq 0 ] || fail "server exit status $rc after SIGTERM"
     if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$WORK/server.log"; then
         fail "server sanitizer report"
         grep -E -A30 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$WORK/server.log" | head -60

@@ -141,8 +141,7 @@ static void test_update_reset_and_untracked(void)
     json_t *v2 = json_deep_copy(v1);
     json_object_set_new(ck_obj_get(v2, "metadata"), "managedFields", json_array());
     json_object_set_new(ck_obj_get(v2, "spec"), "replicas", json_integer(2));
-    ck_managed_fields_update(v2, v1, "resetter", "Update", "apps/v1", NULL,
-                             "2024-05-01T10:01:00Z");
+    ck_managed_fields_update(v2, v1, "resetter", "Update", "apps/v1", NULL, "2024-05-01T10:01:00Z");
     CHECK(managed_fields(v2) == NULL);
     json_t *v3 = json_deep_copy(v2);
     json_object_set_new(ck_obj_get(v3, "spec"), "replicas", json_integer(3));
@@ -161,8 +160,7 @@ static void test_update_reset_and_untracked(void)
     json_object_set_new(ck_obj_get(v5, "metadata"), "managedFields",
                         J("[{'manager':'x','operation':'Apply','apiVersion':'apps/v1',"
                           "'fieldsType':'FieldsV1','fieldsV1':{'f:spec':{'f:replicas':{}}}}]"));
-    ck_managed_fields_update(v5, v1, "rewriter", "Update", "apps/v1", NULL,
-                             "2024-05-01T10:04:00Z");
+    ck_managed_fields_update(v5, v1, "rewriter", "Update", "apps/v1", NULL, "2024-05-01T10:04:00Z");
     CHECK_INT(json_array_size(managed_fields(v5)), 1);
     CHECK_STR(manager_at(v5, 0), "x");
 
@@ -209,7 +207,8 @@ static void test_update_cap(void)
     /* 12 updaters: the two oldest are merged into "ancient-changes". */
     CHECK_INT(json_array_size(managed_fields(cur)), 10);
     bool ancient = false;
-    for (size_t i = 0; i < 10; i++) ancient = ancient || streq(manager_at(cur, i), "ancient-changes");
+    for (size_t i = 0; i < 10; i++)
+        ancient = ancient || streq(manager_at(cur, i), "ancient-changes");
     CHECK(ancient);
     json_decref(cur);
 }
@@ -225,7 +224,8 @@ static const char *cfg1 =
 static const char *cfg1_fields =
     "{\"f:metadata\":{\"f:labels\":{\"f:app\":{},\"f:tier\":{}}},\"f:spec\":{\"f:replicas\":{},"
     "\"f:selector\":{},\"f:template\":{\"f:metadata\":{\"f:labels\":{\"f:app\":{}}},\"f:spec\":{"
-    "\"f:containers\":{\"k:{\\\"name\\\":\\\"web\\\"}\":{\".\":{},\"f:image\":{},\"f:name\":{}}}}}}}";
+    "\"f:containers\":{\"k:{\\\"name\\\":\\\"web\\\"}\":{\".\":{},\"f:image\":{},\"f:name\":{}}}}}}"
+    "}";
 
 static ck_apply_opts opts(const char *manager, bool force, const char *now)
 {
@@ -331,17 +331,19 @@ static void test_apply_conflicts(void)
               "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using "
               "apps/v1: .spec.replicas");
     char *d = err ? dump(err->details) : NULL;
-    CHECK_STR(d, "{\"causes\":[{\"reason\":\"FieldManagerConflict\",\"message\":\"conflict with "
-                 "\\\"kubectl-client-side-apply\\\" using apps/v1\",\"field\":\".spec.replicas\"}]}");
+    CHECK_STR(d,
+              "{\"causes\":[{\"reason\":\"FieldManagerConflict\",\"message\":\"conflict with "
+              "\\\"kubectl-client-side-apply\\\" using apps/v1\",\"field\":\".spec.replicas\"}]}");
     free(d);
     ck_err_free(err);
     err = NULL;
 
     /* Two conflicting fields. */
-    out = apply(live,
-                "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{"
-                "'replicas':5,'template':{'spec':{'containers':[{'name':'web','image':'httpd'}]}}}}",
-                "other", false, "2024-05-01T10:10:00Z", &err);
+    out =
+        apply(live,
+              "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{"
+              "'replicas':5,'template':{'spec':{'containers':[{'name':'web','image':'httpd'}]}}}}",
+              "other", false, "2024-05-01T10:10:00Z", &err);
     CHECK(out == NULL);
     CHECK_STR(err ? err->message : NULL,
               "Apply failed with 2 conflicts: conflicts with \"kubectl-client-side-apply\" using "
@@ -477,8 +479,9 @@ static void test_apply_client_side_migration(void)
     CHECK(out != NULL);
     CHECK_STR(err ? err->message : "ok", "ok");
     CHECK_INT(json_integer_value(ck_obj_get(out, "spec.replicas")), 2);
-    const char *ann = json_string_value(json_object_get(
-        ck_obj_get(out, "metadata.annotations"), "kubectl.kubernetes.io/last-applied-configuration"));
+    const char *ann =
+        json_string_value(json_object_get(ck_obj_get(out, "metadata.annotations"),
+                                          "kubectl.kubernetes.io/last-applied-configuration"));
     CHECK(ann && strstr(ann, "\"replicas\":2") && ann[strlen(ann) - 1] == '\n');
     CHECK(ann && strncmp(ann, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",", 44) == 0);
     /* Another manager gets no such pass. */

@@ -64,8 +64,11 @@ static void check_set(const ck_fieldset *s, const char *want, int line)
 
 static void test_path_elements(void)
 {
-    const char *keys[] = {"f:spec", "k:{\"containerPort\":80,\"protocol\":\"TCP\"}",
-                          "v:\"kubernetes.io/pvc-protection\"", "i:3", "v:80",
+    const char *keys[] = {"f:spec",
+                          "k:{\"containerPort\":80,\"protocol\":\"TCP\"}",
+                          "v:\"kubernetes.io/pvc-protection\"",
+                          "i:3",
+                          "v:80",
                           "k:{\"name\":\"a\\u003cb\"}"};
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
         ck_pe pe;
@@ -112,10 +115,11 @@ static void test_path_elements(void)
 static void test_json_roundtrip(void)
 {
     /* Unsorted input, "." members, a member-only leaf written with a child-less {}. */
-    ck_fieldset *s = FS("{\"f:spec\":{\"f:replicas\":{},\"f:template\":{\"f:spec\":{"
-                        "\"f:containers\":{\"k:{\\\"name\\\":\\\"b\\\"}\":{\".\":{},\"f:image\":{}},"
-                        "\"k:{\\\"name\\\":\\\"a\\\"}\":{\".\":{},\"f:name\":{}}}}}},"
-                        "\"f:metadata\":{\"f:labels\":{\"f:app\":{},\".\":{}}},\"z:ignored\":{}}");
+    ck_fieldset *s =
+        FS("{\"f:spec\":{\"f:replicas\":{},\"f:template\":{\"f:spec\":{"
+           "\"f:containers\":{\"k:{\\\"name\\\":\\\"b\\\"}\":{\".\":{},\"f:image\":{}},"
+           "\"k:{\\\"name\\\":\\\"a\\\"}\":{\".\":{},\"f:name\":{}}}}}},"
+           "\"f:metadata\":{\"f:labels\":{\"f:app\":{},\".\":{}}},\"z:ignored\":{}}");
     CHECK_SET(s, "{\"f:metadata\":{\"f:labels\":{\".\":{},\"f:app\":{}}},\"f:spec\":{"
                  "\"f:replicas\":{},\"f:template\":{\"f:spec\":{\"f:containers\":{"
                  "\"k:{\\\"name\\\":\\\"a\\\"}\":{\".\":{},\"f:name\":{}},"
@@ -136,7 +140,8 @@ static void test_set_algebra(void)
     CHECK_SET(u, "{\"f:metadata\":{\"f:labels\":{\".\":{},\"f:a\":{},\"f:b\":{},\"f:c\":{}}},"
                  "\"f:spec\":{\".\":{},\"f:paused\":{},\"f:replicas\":{}}}");
     ck_fieldset *d = ck_fs_difference(a, b);
-    CHECK_SET(d, "{\"f:metadata\":{\"f:labels\":{\".\":{},\"f:a\":{}}},\"f:spec\":{\"f:replicas\":{}}}");
+    CHECK_SET(
+        d, "{\"f:metadata\":{\"f:labels\":{\".\":{},\"f:a\":{}}},\"f:spec\":{\"f:replicas\":{}}}");
     ck_fieldset *i = ck_fs_intersection(a, b);
     CHECK_SET(i, "{\"f:metadata\":{\"f:labels\":{\"f:b\":{}}}}");
     /* A member of b removes the whole subtree. */
@@ -146,6 +151,16 @@ static void test_set_algebra(void)
     CHECK(!ck_fs_equal(a, b));
     ck_fieldset *none = ck_fs_difference(a, a);
     CHECK(none == NULL);
+    /* In place: the same result as Difference, nothing removed leaves it equal. */
+    ck_fieldset *inplace = ck_fs_copy(a);
+    CHECK(ck_fs_subtract(&inplace, b));
+    CHECK(ck_fs_equal(inplace, d));
+    CHECK(!ck_fs_subtract(&inplace, i));
+    CHECK(ck_fs_equal(inplace, d));
+    ck_fieldset *all = ck_fs_copy(a);
+    ck_fs_subtract(&all, a);
+    CHECK(all == NULL);
+    ck_fs_free(inplace);
     ck_fs_free(a);
     ck_fs_free(b);
     ck_fs_free(u);
@@ -208,8 +223,17 @@ static void test_typed_fieldset(void)
     /* A list-map element without its key is an error. */
     cfg = J("{'spec':{'template':{'spec':{'containers':[{'image':'x'}]}}}}");
     CHECK_INT(ck_typed_fieldset(cfg, deployment(), &s, &msg), -1);
-    CHECK(msg && strstr(msg, ".spec.template.spec.containers: element 0: associative list with "
-                             "keys has an element that omits all key fields [name]"));
+    CHECK(msg &&
+          strstr(msg, ".spec.template.spec.containers: element 0: associative list with "
+                      "keys has an element that omits all key fields [\"name\"] (and doesn't "
+                      "have default values for any key fields)"));
+    free(msg);
+    json_decref(cfg);
+
+    /* Fields the schema does not declare are refused. */
+    cfg = J("{'spec':{'replicas':1,'bogus':{'a':1}}}");
+    CHECK_INT(ck_typed_fieldset(cfg, deployment(), &s, &msg), -1);
+    CHECK_STR(msg, ".spec.bogus: field not declared in schema");
     free(msg);
     json_decref(cfg);
 
@@ -300,8 +324,9 @@ static void test_client_side_apply_create(void)
     json_t *e = json_array_get(json_object_get(meta, "managedFields"), 0);
     CHECK_STR(json_string_value(json_object_get(e, "manager")), "kubectl-client-side-apply");
     char *f = dump(json_object_get(e, "fieldsV1"));
-    CHECK(strncmp(f, "{\"f:metadata\":{\"f:annotations\":{\".\":{},\"f:kubectl.kubernetes.io/"
-                     "last-applied-configuration\":{}},\"f:labels\":",
+    CHECK(strncmp(f,
+                  "{\"f:metadata\":{\"f:annotations\":{\".\":{},\"f:kubectl.kubernetes.io/"
+                  "last-applied-configuration\":{}},\"f:labels\":",
                   100) == 0);
     CHECK(strstr(f, "\"f:name\":{},\"f:ports\":{\".\":{},\"k:{\\\"containerPort\\\":80,"
                     "\\\"protocol\\\":\\\"TCP\\\"}\":{\".\":{},\"f:containerPort\":{},"
