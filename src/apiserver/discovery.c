@@ -122,11 +122,11 @@ static json_t *aggr_version(const char *group, const char *version)
     json_t *res = json_array();
     const ck_resource *b = legacy_bindings(group, version);
     if (b)
-        json_array_append_new(res, json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o}", "resource",
-                                             b->plural, "responseKind", "group", "", "version",
-                                             "v1", "kind", b->kind, "scope", "Namespaced",
-                                             "singularResource", b->singular, "verbs",
-                                             csv_array(b->verbs)));
+        json_array_append_new(res,
+                              json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o}", "resource",
+                                        b->plural, "responseKind", "group", "", "version", "v1",
+                                        "kind", b->kind, "scope", "Namespaced", "singularResource",
+                                        b->singular, "verbs", csv_array(b->verbs)));
     for (unsigned i = 0; i < ck_registry_count(); i++) {
         ck_rtype *rt = ck_registry_at(i);
         if (!streq(rt->def->group, group) || !streq(rt->def->version, version)) continue;

@@ -38,17 +38,84 @@ const char *ck_header(const ck_request *r, const char *name)
     return h2o_strdup(&r->h2o->pool, v.base, v.len).base;
 }
 
+/* Responses that saw writes not yet durable wait here until the store's group commit
+ * (ck_http_release); a client that goes away meanwhile unlinks its entry. */
+typedef struct deferred {
+    h2o_generator_t super;
+    h2o_req_t *req;
+    h2o_iovec_t body;
+    struct deferred *next, **pprev;
+} deferred;
+
+static deferred *deferred_head;
+
+static void deferred_unlink(deferred *d)
+{
+    if (!d->pprev) return;
+    if (d->next) d->next->pprev = d->pprev;
+    *d->pprev = d->next;
+    d->pprev = NULL;
+}
+
+static void deferred_stop(h2o_generator_t *g, h2o_req_t *req)
+{
+    (void)req;
+    deferred_unlink((deferred *)g);
+}
+
+static void deferred_proceed(h2o_generator_t *g, h2o_req_t *req)
+{
+    (void)g;
+    (void)req;
+}
+
+void ck_http_release(void)
+{
+    /* Answer in arrival order: the list is built by pushing at the head. */
+    deferred *rev = NULL;
+    while (deferred_head) {
+        deferred *d = deferred_head;
+        deferred_unlink(d);
+        d->next = rev;
+        rev = d;
+    }
+    while (rev) {
+        deferred *d = rev;
+        rev = d->next;
+        h2o_send(d->req, &d->body, 1, H2O_SEND_STATE_FINAL);
+    }
+}
+
 void ck_send(ck_request *r, int status, const char *content_type, const char *body, size_t len)
 {
     if (r->responded) return;
     r->responded = true;
-    r->h2o->res.status = status;
-    r->h2o->res.reason = "";
-    h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   content_type, strlen(content_type));
-    h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+    h2o_req_t *req = r->h2o;
+    req->res.status = status;
+    req->res.reason = "";
+    /* A length keeps HTTP/1.1 connections alive for every status (h2o closes them after
+     * a non-200 response without one). */
+    req->res.content_length = len;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-cache, private"));
-    h2o_send_inline(r->h2o, body, len);
+    ck_store *st = r->srv->store;
+    if (st && st->ops->pending && st->ops->pending(st)) {
+        deferred *d = h2o_mem_alloc_pool(&req->pool, sizeof *d);
+        memset(d, 0, sizeof *d);
+        d->super.proceed = deferred_proceed;
+        d->super.stop = deferred_stop;
+        d->req = req;
+        d->body = h2o_strdup(&req->pool, body, len);
+        d->next = deferred_head;
+        if (deferred_head) deferred_head->pprev = &d->next;
+        d->pprev = &deferred_head;
+        deferred_head = d;
+        h2o_start_response(req, &d->super);
+        return;
+    }
+    h2o_send_inline(req, body, len);
 }
 
 void ck_send_json(ck_request *r, int status, json_t *v)
@@ -318,7 +385,9 @@ int ck_http_serve(ck_apiserver *srv, ck_err **err)
     ck_apiserver_loop_started(srv);
     while (!stop_requested) {
         h2o_evloop_run(srv->loop, 100);
+        ck_apiserver_commit(srv);
         ck_apiserver_tick(srv);
+        ck_apiserver_commit(srv);
     }
     ck_log_info("apiserver: shutting down");
     h2o_socket_read_stop(lsock);

@@ -57,6 +57,9 @@ void ck_add_warning(ck_request *r, const char *text);
 /* The Status object for an error (new reference). */
 json_t *ck_status_json(const ck_err *err);
 
+/* Sends the responses held back until the store's pending writes were durable. */
+void ck_http_release(void);
+
 /* Handler entry point (routes to the API); defined in router.c. */
 void ck_api_handle(ck_request *r);
 

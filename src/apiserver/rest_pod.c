@@ -42,20 +42,24 @@ int ck_sub_decode(ck_request *r, const ck_reqinfo *ri, const char *api_version,
                       "(%s)",
                       av, api_version);
     else if (k && *k && !streq(k, kind))
-        rc = ck_error(err, 400, CK_BAD_REQUEST, "%s in version \"%s\" cannot be handled as a %s",
-                      k, av && strchr(av, '/') ? strchr(av, '/') + 1 : av ? av : version, kind);
+        rc = ck_error(err, 400, CK_BAD_REQUEST, "%s in version \"%s\" cannot be handled as a %s", k,
+                      av && strchr(av, '/') ? strchr(av, '/') + 1
+                      : av                  ? av
+                                            : version,
+                      kind);
     char **warnings = NULL;
     if (rc == 0 && ck_field_validation(obj, ck_schema_def_by_name(def_name),
                                        ck_query(r, "fieldValidation"), &warnings, err) < 0) {
         if (has_prefix((*err)->message, "strict decoding error")) {
-            char *m = xasprintf("%s in version \"%s\" cannot be handled as a %s: %s", kind,
-                                version, kind, (*err)->message);
+            char *m = xasprintf("%s in version \"%s\" cannot be handled as a %s: %s", kind, version,
+                                kind, (*err)->message);
             free((*err)->message);
             (*err)->message = m;
         }
         rc = -1;
     }
-    for (char **w = warnings; w && *w; w++) ck_add_warning(r, *w);
+    for (char **w = warnings; w && *w; w++)
+        ck_add_warning(r, *w);
     ck_field_warnings_free(warnings);
     const char *ns = ck_obj_str(obj, "metadata.namespace");
     if (rc == 0 && ns && *ns && ri->ns && !streq(ns, ri->ns))
@@ -66,7 +70,8 @@ int ck_sub_decode(ck_request *r, const ck_reqinfo *ri, const char *api_version,
         json_decref(obj);
         return -1;
     }
-    if (ri->ns) json_object_set_new(ck_obj_ensure(obj, "metadata"), "namespace", json_string(ri->ns));
+    if (ri->ns)
+        json_object_set_new(ck_obj_ensure(obj, "metadata"), "namespace", json_string(ri->ns));
     *out = obj;
     return 0;
 }
@@ -93,16 +98,16 @@ void ck_sub_send_err(ck_request *r, const ck_err *err)
 
 /* Upstream's podutil.UpdatePodCondition: replaces the condition of that type (keeping its
  * lastTransitionTime when the status does not change) or appends it. */
-static void set_pod_condition(json_t *pod, const char *type, const char *status,
-                              const char *reason, const char *message)
+static void set_pod_condition(json_t *pod, const char *type, const char *status, const char *reason,
+                              const char *message)
 {
     json_t *st = ck_obj_ensure(pod, "status");
     json_t *conds = json_object_get(st, "conditions");
     if (!json_is_array(conds)) json_object_set_new(st, "conditions", conds = json_array());
     char now[32];
     rfc3339_now(now);
-    json_t *c = json_pack("{s:s, s:s, s:n, s:s}", "type", type, "status", status,
-                          "lastProbeTime", "lastTransitionTime", now);
+    json_t *c = json_pack("{s:s, s:s, s:n, s:s}", "type", type, "status", status, "lastProbeTime",
+                          "lastTransitionTime", now);
     if (reason) json_object_set_new(c, "reason", json_string(reason));
     if (message) json_object_set_new(c, "message", json_string(message));
     size_t i;
@@ -163,14 +168,14 @@ static int bind_pod(ck_apiserver *srv, const char *ns, const char *name, const j
     const char *uid = ck_obj_str(b, "metadata.uid");
     const char *rv = ck_obj_str(b, "metadata.resourceVersion");
     if (uid && *uid && !streq(uid, o->uid)) {
-        cleanup_free char *w = xasprintf("UID in precondition: %s, UID in object meta: %s", uid,
-                                         o->uid ? o->uid : "");
+        cleanup_free char *w =
+            xasprintf("UID in precondition: %s, UID in object meta: %s", uid, o->uid ? o->uid : "");
         return precondition_failed(err, pods, ns, name, w);
     }
     if (rv && *rv && strtoll(rv, NULL, 10) != o->mod_rev) {
-        cleanup_free char *w = xasprintf(
-            "ResourceVersion in precondition: %s, ResourceVersion in object meta: %lld", rv,
-            (long long)o->mod_rev);
+        cleanup_free char *w =
+            xasprintf("ResourceVersion in precondition: %s, ResourceVersion in object meta: %lld",
+                      rv, (long long)o->mod_rev);
         return precondition_failed(err, pods, ns, name, w);
     }
     json_t *pod = ck_obj_parse(o);
@@ -187,10 +192,9 @@ static int bind_pod(ck_apiserver *srv, const char *ns, const char *name, const j
     }
     if (why) {
         json_decref(pod);
-        return ck_error_details(err, 409, CK_CONFLICT,
-                                json_pack("{s:s, s:s}", "name", name, "kind", "pods/binding"),
-                                "Operation cannot be fulfilled on pods/binding \"%s\": %s", name,
-                                why);
+        return ck_error_details(
+            err, 409, CK_CONFLICT, json_pack("{s:s, s:s}", "name", name, "kind", "pods/binding"),
+            "Operation cannot be fulfilled on pods/binding \"%s\": %s", name, why);
     }
     json_object_set(spec, "nodeName", ck_obj_get(b, "target.name"));
     json_t *ann = ck_obj_get(b, "metadata.annotations");
@@ -241,8 +245,8 @@ fail:
 /* Upstream's 429 for a budget that does not allow the eviction (now or yet). */
 static int too_many_requests(ck_err **err, int retry_after, char *cause)
 {
-    json_t *d = json_pack("{s:[{s:s, s:s}]}", "causes", "reason", "DisruptionBudget", "message",
-                          cause);
+    json_t *d =
+        json_pack("{s:[{s:s, s:s}]}", "causes", "reason", "DisruptionBudget", "message", cause);
     free(cause);
     if (retry_after > 0) json_object_set_new(d, "retryAfterSeconds", json_integer(retry_after));
     return ck_error_details(err, 429, "TooManyRequests", d,
@@ -276,8 +280,10 @@ static void set_insufficient_pods(json_t *status, json_int_t observed)
         }
         json_object_set_new(c, "reason", json_string("InsufficientPods"));
         json_object_set_new(c, "message", json_string(""));
-        if (observed) json_object_set_new(c, "observedGeneration", json_integer(observed));
-        else json_object_del(c, "observedGeneration");
+        if (observed)
+            json_object_set_new(c, "observedGeneration", json_integer(observed));
+        else
+            json_object_del(c, "observedGeneration");
         return;
     }
     c = json_pack("{s:s, s:s}", "type", "DisruptionAllowed", "status", "False");
@@ -326,9 +332,8 @@ static int check_and_decrement(ck_apiserver *srv, const ck_obj *po, const char *
         char now[32];
         rfc3339_now(now);
         json_object_set_new(disrupted, pod, json_string(now));
-        ck_write_opts wo = {.subresource = "status",
-                            .field_manager = "kube-apiserver",
-                            .operation = "Update"};
+        ck_write_opts wo = {
+            .subresource = "status", .field_manager = "kube-apiserver", .operation = "Update"};
         ck_written w = {0};
         rc = ck_objstore_update(srv, po->rt, po, pdb, &wo, &w, err);
         ck_written_clear(&w);
@@ -367,8 +372,9 @@ static bool pod_ready(const json_t *pod)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(ck_obj_get(pod, "status.conditions"), i, c)
-        if (streq(ck_obj_str(c, "type"), "Ready")) return streq(ck_obj_str(c, "status"), "True");
+    json_array_foreach(
+        ck_obj_get(pod, "status.conditions"), i,
+        c) if (streq(ck_obj_str(c, "type"), "Ready")) return streq(ck_obj_str(c, "status"), "True");
     return false;
 }
 
@@ -546,8 +552,10 @@ void ck_rest_pod_eviction(ck_request *r, ck_reqinfo *ri)
     }
     int rc = evict(r, ri->rt, o, opts, &multi, &err);
     if (rc < 0) goto fail;
-    if (rc == 1) ck_send_json(r, 500, multi);
-    else ck_sub_send_success(r);
+    if (rc == 1)
+        ck_send_json(r, 500, multi);
+    else
+        ck_sub_send_success(r);
     goto done;
 fail:
     ck_sub_send_err(r, err);

@@ -97,8 +97,9 @@ static int resolve_bound(ck_apiserver *srv, const char *ns, const char *sa, cons
         uid = ck_obj_str(b->secret, "metadata.uid");
         b->secret_ref = (ck_sa_ref){name, uid};
     } else {
-        return ck_error(err, 400, CK_BAD_REQUEST, "cannot bind token to object of type %s/%s, Kind=%s",
-                        group, version, kind ? kind : "");
+        return ck_error(err, 400, CK_BAD_REQUEST,
+                        "cannot bind token to object of type %s/%s, Kind=%s", group, version,
+                        kind ? kind : "");
     }
     if (want_uid && *want_uid && !streq(want_uid, uid)) {
         json_t *d = json_pack("{s:s}", "name", name);
@@ -118,7 +119,8 @@ static bool kube_audiences(const json_t *auds)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(auds, i, a) if (!streq(json_string_value(a), CK_SA_DEFAULT_AUDIENCE)) return false;
+    json_array_foreach(auds, i,
+                       a) if (!streq(json_string_value(a), CK_SA_DEFAULT_AUDIENCE)) return false;
     return true;
 }
 
@@ -139,8 +141,8 @@ static json_t *response_meta(const json_t *in, const char *name, const char *ns,
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)in, k, v) if (!json_object_get(m, k) && !streq(k, "selfLink") &&
-                                                 !streq(k, "deletionTimestamp") &&
-                                                 !streq(k, "deletionGracePeriodSeconds"))
+                                                !streq(k, "deletionTimestamp") &&
+                                                !streq(k, "deletionGracePeriodSeconds"))
         json_object_set(m, k, v);
     return m;
 }
@@ -204,8 +206,8 @@ static int issue(ck_request *r, const char *ns, const json_t *sa, json_t *tr, ck
     if (!token) return -1;
     char expires[32];
     rfc3339(now + secs, expires);
-    json_object_set_new(tr, "status", json_pack("{s:s, s:s}", "token", token,
-                                                "expirationTimestamp", expires));
+    json_object_set_new(tr, "status",
+                        json_pack("{s:s, s:s}", "token", token, "expirationTimestamp", expires));
     free(token);
     return 0;
 }

@@ -15,8 +15,26 @@ int ck_decode_body(ck_request *r, json_t **out, ck_err **err)
 {
     const char *ct = r->content_type ? r->content_type : "application/json";
     if (r->body_len == 0) return ck_error(err, 400, CK_BAD_REQUEST, "the body of the request is empty");
-    if (streq(ct, "application/yaml") || streq(ct, "application/apply-patch+yaml"))
-        return ck_yaml_to_json(r->body, r->body_len, out, err);
+    if (streq(ct, "application/yaml") || streq(ct, "application/apply-patch+yaml")) {
+        /* Duplicate keys: an error under fieldValidation=Strict, else a warning (the last
+         * value wins), as upstream decodes YAML. */
+        char *dups = NULL;
+        if (ck_yaml_decode(r->body, r->body_len, out, &dups, err) < 0) return -1;
+        if (dups) {
+            const char *fv = ck_query(r, "fieldValidation");
+            int rc = 0;
+            if (fv && streq(fv, "Strict")) {
+                json_decref(*out);
+                *out = NULL;
+                rc = ck_error(err, 400, CK_BAD_REQUEST, "strict decoding error: %s", dups);
+            } else if (!fv || !streq(fv, "Ignore")) {
+                ck_add_warning(r, dups);
+            }
+            free(dups);
+            return rc;
+        }
+        return 0;
+    }
     if (streq(ct, "application/vnd.kubernetes.protobuf"))
         return ck_protobuf_decode(r->body, r->body_len, out, err);
     if (!streq(ct, "application/json") && !has_suffix(ct, "+json"))

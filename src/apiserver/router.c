@@ -162,7 +162,8 @@ static void forbid_anonymous(ck_request *r, const ck_reqinfo *ri)
 static bool post_sub(const ck_reqinfo *ri)
 {
     return ri->sub && !*ri->group &&
-           ((streq(ri->plural, "pods") && (streq(ri->sub, "binding") || streq(ri->sub, "eviction"))) ||
+           ((streq(ri->plural, "pods") &&
+             (streq(ri->sub, "binding") || streq(ri->sub, "eviction"))) ||
             (streq(ri->plural, "serviceaccounts") && streq(ri->sub, "token")));
 }
 

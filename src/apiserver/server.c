@@ -47,9 +47,25 @@ static int start(ck_apiserver *srv)
     return 0;
 }
 
+void ck_apiserver_commit(ck_apiserver *srv)
+{
+    ck_store *st = srv->store;
+    if (st->ops->pending && st->ops->pending(st)) {
+        ck_err *err = NULL;
+        if (st->ops->flush(st, &err) < 0) {
+            /* The writes already served from memory are lost: stop rather than lie. */
+            ck_log_error("storage commit failed, stopping: %s", err->message);
+            abort();
+        }
+    }
+    ck_http_release();
+    ck_watch_release(srv);
+}
+
 void ck_apiserver_loop_started(ck_apiserver *srv)
 {
     srv->ready = true;
+    if (srv->store->ops->set_group_commit) srv->store->ops->set_group_commit(srv->store, true);
     srv->last_compact_ms = now_ms();
     srv->compact_target = ck_cache_rev(srv->cache);
 }

@@ -51,6 +51,9 @@ void ck_user_clear(ck_user *u);
 void ck_apiserver_loop_started(ck_apiserver *srv);
 void ck_apiserver_tick(ck_apiserver *srv);
 void ck_apiserver_shutdown(ck_apiserver *srv);
+/* Makes pending writes durable (one fsync for all of them), then releases the responses
+ * and watch events that saw them. Called after every loop iteration. */
+void ck_apiserver_commit(ck_apiserver *srv);
 
 /* Commands. */
 int ck_cmd_server(int argc, char **argv);

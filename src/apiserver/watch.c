@@ -159,7 +159,18 @@ static void on_event(const ck_cache_event *ev, void *ctx)
         if (now || before) emit(w, "DELETED", ev->obj);
         break;
     }
-    flush(w);
+    /* Events of writes not yet durable go out after the group commit (ck_watch_release). */
+    ck_store *st = w->srv->store;
+    if (!(st->ops->pending && st->ops->pending(st))) flush(w);
+}
+
+void ck_watch_release(ck_apiserver *srv)
+{
+    (void)srv;
+    for (watcher *w = watchers, *next; w; w = next) {
+        next = w->next;
+        if (w->plen && !w->sending) flush(w);
+    }
 }
 
 static bool initial(ck_obj *o, void *ctx)

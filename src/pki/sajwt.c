@@ -159,12 +159,11 @@ json_t *ck_sa_claims(const ck_sa_claims_in *in)
     json_t *aud = json_array();
     size_t i;
     json_t *a;
-    json_array_foreach(in->audiences, i, a)
-        if (json_is_string(a)) json_array_append(aud, a);
+    json_array_foreach(in->audiences, i, a) if (json_is_string(a)) json_array_append(aud, a);
     json_t *c = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:o}", "iss",
                           in->issuer ? in->issuer : CK_SA_DEFAULT_ISSUER, "sub", sub, "aud", aud,
-                          "exp", (json_int_t)(in->now + in->expiration), "iat",
-                          (json_int_t)in->now, "nbf", (json_int_t)in->now, "kubernetes.io", k8s);
+                          "exp", (json_int_t)(in->now + in->expiration), "iat", (json_int_t)in->now,
+                          "nbf", (json_int_t)in->now, "kubernetes.io", k8s);
     if (in->jti && *in->jti) json_object_set_new(c, "jti", json_string(in->jti));
     return c;
 }
@@ -201,10 +200,17 @@ static const char *jws_alg(EVP_PKEY *k, const EVP_MD **md, int *coord)
     }
     if (!EVP_PKEY_is_a(k, "EC")) return NULL;
     switch (EVP_PKEY_get_bits(k)) {
-    case 256: *md = EVP_sha256(), *coord = 32; return "ES256";
-    case 384: *md = EVP_sha384(), *coord = 48; return "ES384";
-    case 521: *md = EVP_sha512(), *coord = 66; return "ES512";
-    default: return NULL;
+    case 256:
+        *md = EVP_sha256(), *coord = 32;
+        return "ES256";
+    case 384:
+        *md = EVP_sha384(), *coord = 48;
+        return "ES384";
+    case 521:
+        *md = EVP_sha512(), *coord = 66;
+        return "ES512";
+    default:
+        return NULL;
     }
 }
 
@@ -245,7 +251,8 @@ static char *sign_b64(EVP_PKEY *k, const EVP_MD *md, int coord, const char *inpu
         sig = xmalloc(siglen);
         if (EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)input, len) == 1) {
             unsigned char rs[2 * 66];
-            if (!coord) out = ck_b64url(sig, siglen);
+            if (!coord)
+                out = ck_b64url(sig, siglen);
             else if (ecdsa_raw(sig, siglen, coord, rs) == 0)
                 out = ck_b64url(rs, (size_t)(2 * coord));
         }

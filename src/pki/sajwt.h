@@ -35,15 +35,15 @@ typedef struct ck_sa_ref {
 
 /* What a token says. Strings are borrowed. */
 typedef struct ck_sa_claims_in {
-    const char *issuer;        /* NULL: CK_SA_DEFAULT_ISSUER */
-    const char *ns;            /* service account namespace */
-    ck_sa_ref sa;              /* service account name and UID */
+    const char *issuer;          /* NULL: CK_SA_DEFAULT_ISSUER */
+    const char *ns;              /* service account namespace */
+    ck_sa_ref sa;                /* service account name and UID */
     ck_sa_ref pod, secret, node; /* bound objects */
-    const json_t *audiences;   /* array of strings */
-    const char *jti;           /* token ID (a UUID), NULL: none */
-    long long now;             /* issue time, Unix seconds */
-    long long expiration;      /* seconds after now */
-    long long warnafter;       /* seconds after now, 0: none */
+    const json_t *audiences;     /* array of strings */
+    const char *jti;             /* token ID (a UUID), NULL: none */
+    long long now;               /* issue time, Unix seconds */
+    long long expiration;        /* seconds after now */
+    long long warnafter;         /* seconds after now, 0: none */
 } ck_sa_claims_in;
 
 /* The claim set (new reference): iss, sub "system:serviceaccount:NS:NAME", aud (array),

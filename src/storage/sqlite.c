@@ -107,6 +107,8 @@ typedef struct sqlite_store {
     int64_t compact_rev; /* history below this revision is gone */
     ck_watch_cb watch;
     void *watch_ctx;
+    bool group;  /* group commit: writes stay in an open transaction until flush */
+    bool in_txn; /* that transaction is open */
 } sqlite_store;
 
 /* A key range [lo, hi); hi == NULL means unbounded. lo may contain a NUL byte. */
@@ -446,6 +448,51 @@ static int apply(sqlite_store *s, enum write_op op, const char *key, int64_t exp
     return 0;
 }
 
+/* A write in group-commit mode: applied inside the open transaction (begun if needed),
+ * visible at once, durable at the next flush. A failed precondition modifies nothing; a
+ * database error here would lose earlier pending writes, so it is fatal. */
+static int write_grouped(sqlite_store *s, enum write_op op, const char *key, int64_t expect,
+                         const char *value, size_t len, int64_t *rev_out, ck_err **err)
+{
+    if (!s->in_txn) {
+        if (run(s, Q_BEGIN, "begin", err) < 0) return -1;
+        s->in_txn = true;
+    }
+    ck_kv prev = {0};
+    int64_t rev = s->rev + 1;
+    if (apply(s, op, key, expect, value, len, rev, &prev, err) < 0) {
+        ck_kv_clear(&prev);
+        if ((*err)->code != 404 && (*err)->code != 409) {
+            fprintf(stderr, "ckube: storage: %s; pending writes cannot be kept\n", (*err)->message);
+            abort();
+        }
+        return -1;
+    }
+    s->rev = rev;
+    if (rev_out) *rev_out = rev;
+    notify(s, op, key, rev, value, len, &prev);
+    ck_kv_clear(&prev);
+    return 0;
+}
+
+static void sq_set_group_commit(ck_store *base, bool on)
+{
+    S(base)->group = on;
+}
+
+static bool sq_pending(ck_store *base)
+{
+    return S(base)->in_txn;
+}
+
+static int sq_flush(ck_store *base, ck_err **err)
+{
+    sqlite_store *s = S(base);
+    if (!s->in_txn) return 0;
+    s->in_txn = false;
+    return commit(s, err);
+}
+
 /* One write in its own transaction; the commit fsyncs the WAL before the watcher is told. */
 static int write_key(sqlite_store *s, enum write_op op, const char *key, int64_t expect,
                      const char *value, size_t len, int64_t *rev_out, ck_err **err)
@@ -453,6 +500,7 @@ static int write_key(sqlite_store *s, enum write_op op, const char *key, int64_t
     if (check_key(key, err) < 0) return -1;
     if (len > INT32_MAX || (!value && len))
         return ck_error(err, 400, CK_BAD_REQUEST, "invalid value of %zu bytes", len);
+    if (s->group) return write_grouped(s, op, key, expect, value, len, rev_out, err);
     if (run(s, Q_BEGIN, "begin", err) < 0) return -1;
     ck_kv prev = {0};
     int64_t rev = s->rev + 1;
@@ -605,6 +653,7 @@ static int sq_compact(ck_store *base, int64_t rev, ck_err **err)
                         "cannot compact to future revision %lld (current %lld)", (long long)rev,
                         (long long)s->rev);
     if (rev <= s->compact_rev) return 0;
+    if (sq_flush(base, err) < 0) return -1;
     while (s->compact_rev < rev)
         if (compact_batch(s, rev, err) < 0) return -1;
     return reclaim(s, err);
@@ -624,6 +673,9 @@ static void sq_close(ck_store *base)
 {
     sqlite_store *s = S(base);
     if (!s) return;
+    ck_err *err = NULL;
+    if (sq_flush(base, &err) < 0) fprintf(stderr, "ckube: storage: %s\n", err->message);
+    ck_err_free(err);
     for (int i = 0; i < Q_N; i++)
         sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db); /* checkpoints and removes the WAL */
@@ -640,6 +692,9 @@ static const ck_store_ops sqlite_ops = {
     .events = sq_events,
     .set_watch = sq_set_watch,
     .compact = sq_compact,
+    .set_group_commit = sq_set_group_commit,
+    .pending = sq_pending,
+    .flush = sq_flush,
     .current_rev = sq_current_rev,
     .compacted_rev = sq_compacted_rev,
     .close = sq_close,

@@ -74,6 +74,14 @@ typedef struct ck_store_ops {
     /* Discards history older than rev (keeps the latest version of every live key).
      * Works in small batches so writers are never blocked for long. */
     int (*compact)(ck_store *s, int64_t rev, ck_err **err);
+    /* Group commit (optional; NULL for backends that commit each write themselves).
+     * With it on, writes apply at once — reads and the watch callback see them — but
+     * become durable only at flush(), which commits them all with one fsync. The caller
+     * must not acknowledge anything that saw an unflushed write before flush() returns 0.
+     * A failed flush loses the pending writes: the caller must stop (as etcd does). */
+    void (*set_group_commit)(ck_store *s, bool on);
+    bool (*pending)(ck_store *s);
+    int (*flush)(ck_store *s, ck_err **err);
     int64_t (*current_rev)(ck_store *s);
     int64_t (*compacted_rev)(ck_store *s);
     void (*close)(ck_store *s);

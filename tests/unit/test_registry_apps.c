@@ -53,7 +53,7 @@ static void test_deployment_validation(void)
     create_steps(rt, d);
     CHECK_INVALID(rt, d, NULL,
                   "Deployment.apps \"web\" is invalid: spec.template.metadata.labels: Invalid "
-                  "value: {\"app\":\"x\"}: `selector` does not match template `labels`");
+                  "value: map[string]string{\"app\":\"x\"}: `selector` does not match template `labels`");
     json_decref(d);
 
     d = js(DEPLOY);
@@ -69,7 +69,7 @@ static void test_deployment_validation(void)
     create_steps(rt, d);
     CHECK_INVALID(rt, d, NULL,
                   "Deployment.apps \"web\" is invalid: [spec.selector: Required value, "
-                  "spec.template.metadata.labels: Invalid value: {\"app\":\"web\"}: `selector` "
+                  "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"web\"}: `selector` "
                   "does not match template `labels`]");
     json_decref(d);
 

@@ -65,8 +65,8 @@ static void test_job(void)
     json_object_del(ck_obj_get(j, "spec.template.spec"), "restartPolicy");
     create_steps(rt, j);
     CHECK_INVALID(rt, j, NULL,
-                  "Job.batch \"pi\" is invalid: spec.template.spec.restartPolicy: Unsupported "
-                  "value: \"Always\": supported values: \"OnFailure\", \"Never\"");
+                  "Job.batch \"pi\" is invalid: spec.template.spec.restartPolicy: Required value: "
+                  "valid values: \"OnFailure\", \"Never\"");
     json_decref(j);
 
     /* Parallel jobs without completions; manual selectors must match the template. */
@@ -85,7 +85,7 @@ static void test_job(void)
     create_steps(rt, j);
     CHECK_INVALID(rt, j, NULL,
                   "Job.batch \"pi\" is invalid: spec.template.metadata.labels: Invalid value: "
-                  "null: `selector` does not match template `labels`");
+                  "map[string]string(nil): `selector` does not match template `labels`");
     json_decref(j);
 
     j = js(JOB);

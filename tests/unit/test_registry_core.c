@@ -514,7 +514,7 @@ static void test_rc_podtemplate(void)
                         json_string("Never"));
     CHECK_ERR("replicationcontrollers", "ReplicationController", rc, NULL,
               "ReplicationController \"r\" is invalid: [spec.template.metadata.labels: Invalid "
-              "value: {\"app\":\"x\"}: `selector` does not match template `labels`, "
+              "value: map[string]string{\"app\":\"x\"}: `selector` does not match template `labels`, "
               "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: "
               "\"Always\"]");
     CHECK(def("replicationcontrollers")->generation);

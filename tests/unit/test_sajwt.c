@@ -85,8 +85,8 @@ static void test_b64url(void)
 {
     static const struct {
         const char *in, *out;
-    } v[] = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"},
-             {"\xfb\xff", "-_8"}, {"\xff\xfe\xfd", "__79"}};
+    } v[] = {{"", ""},           {"f", "Zg"},         {"fo", "Zm8"},           {"foo", "Zm9v"},
+             {"foob", "Zm9vYg"}, {"\xfb\xff", "-_8"}, {"\xff\xfe\xfd", "__79"}};
     for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
         cleanup_free char *s = ck_b64url((const unsigned char *)v[i].in, strlen(v[i].in));
         CHECK_STR(s, v[i].out);
@@ -153,16 +153,17 @@ static void test_claims(void)
     CHECK_INT(json_integer_value(json_object_get(c, "nbf")), 1700000000);
     CHECK_INT(json_integer_value(json_object_get(c, "exp")), 1700003600);
     CHECK_STR(json_string_value(json_object_get(c, "jti")), "jti-1");
-    json_t *want = json_pack("{s:s, s:{s:s, s:s}}", "namespace", "team-a", "serviceaccount",
-                             "name", "robot", "uid", "sa-uid");
+    json_t *want = json_pack("{s:s, s:{s:s, s:s}}", "namespace", "team-a", "serviceaccount", "name",
+                             "robot", "uid", "sa-uid");
     CHECK(json_equal(json_object_get(c, "kubernetes.io"), want));
     json_decref(want);
     cleanup_free char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
-    CHECK_STR(text, "{\"aud\":[\"https://kubernetes.default.svc.cluster.local\"],\"exp\":1700003600,"
-                    "\"iat\":1700000000,\"iss\":\"https://kubernetes.default.svc.cluster.local\","
-                    "\"jti\":\"jti-1\",\"kubernetes.io\":{\"namespace\":\"team-a\","
-                    "\"serviceaccount\":{\"name\":\"robot\",\"uid\":\"sa-uid\"}},"
-                    "\"nbf\":1700000000,\"sub\":\"system:serviceaccount:team-a:robot\"}");
+    CHECK_STR(text,
+              "{\"aud\":[\"https://kubernetes.default.svc.cluster.local\"],\"exp\":1700003600,"
+              "\"iat\":1700000000,\"iss\":\"https://kubernetes.default.svc.cluster.local\","
+              "\"jti\":\"jti-1\",\"kubernetes.io\":{\"namespace\":\"team-a\","
+              "\"serviceaccount\":{\"name\":\"robot\",\"uid\":\"sa-uid\"}},"
+              "\"nbf\":1700000000,\"sub\":\"system:serviceaccount:team-a:robot\"}");
     json_decref(c);
 
     /* Pod binding with the pod's node (by name only when the node is gone), warnafter. */
