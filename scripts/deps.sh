@@ -6,7 +6,7 @@ want="gcc make pkg-config libssl-dev libsqlite3-dev libjansson-dev libyaml-dev l
 for role in "$@"; do
     case "$role" in
     build) ;;
-    test) want="$want python3 curl kubernetes-client" ;;
+    test) want="$want python3 curl clang-format openssl kubernetes-client" ;;
     run) ;;
     bench) want="$want nginx wrk" ;;
     fuzz) want="$want clang libclang-rt-14-dev" ;;

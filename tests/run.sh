@@ -40,6 +40,12 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_erro
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+if [ "${ONLY:-static}" = static ] || [ -z "${ONLY:-}" ]; then
+    for t in tests/static/test_*.sh; do
+        [ -n "${FILTER:-}" ] && [[ "$t" != *"$FILTER"* ]] && continue
+        run_one "static/$(basename "$t" .sh)" bash "$t"
+    done
+fi
 if [ "${ONLY:-unit}" = unit ] || [ -z "${ONLY:-}" ]; then
     for t in "${UNIT_DIR:-build/asan/tests/unit}"/test_*; do
         [ -x "$t" ] || continue

@@ -21,7 +21,8 @@ static SSL *socket_ssl(ck_apiserver *srv, h2o_socket_t *sock)
     struct h2o_ssl_view *v = (struct h2o_ssl_view *)sock->ssl;
     if (v->ctx != srv->ssl_ctx || !v->ssl || SSL_get_SSL_CTX(v->ssl) != srv->ssl_ctx) {
         static bool warned;
-        if (!warned) ck_log_error("auth: cannot reach the TLS session; client certificates ignored");
+        if (!warned)
+            ck_log_error("auth: cannot reach the TLS session; client certificates ignored");
         warned = true;
         return NULL;
     }
@@ -54,7 +55,8 @@ int ck_authenticate(ck_apiserver *srv, h2o_socket_t *sock, h2o_req_t *req, ck_us
         return -1;
     }
     int n = 0;
-    for (i = -1; (i = X509_NAME_get_index_by_NID(subj, NID_organizationName, i)) >= 0;) n++;
+    for (i = -1; (i = X509_NAME_get_index_by_NID(subj, NID_organizationName, i)) >= 0;)
+        n++;
     user->groups = xcalloc((size_t)n + 2, sizeof(char *));
     n = 0;
     for (i = -1; (i = X509_NAME_get_index_by_NID(subj, NID_organizationName, i)) >= 0;) {
@@ -68,7 +70,8 @@ int ck_authenticate(ck_apiserver *srv, h2o_socket_t *sock, h2o_req_t *req, ck_us
 void ck_user_clear(ck_user *u)
 {
     free(u->name);
-    for (char **g = u->groups; g && *g; g++) free(*g);
+    for (char **g = u->groups; g && *g; g++)
+        free(*g);
     free(u->groups);
     u->name = NULL;
     u->groups = NULL;

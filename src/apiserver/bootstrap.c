@@ -92,8 +92,8 @@ int ck_bootstrap(ck_apiserver *srv, ck_err **err)
         "s:s, s:s}}",
         "apiVersion", "v1", "kind", "Service", "metadata", "name", "kubernetes", "namespace",
         "default", "labels", "component", "apiserver", "provider", "kubernetes", "spec",
-        "clusterIP", ip, "clusterIPs", ip, "ports", "name", "https", "port", 443, "protocol",
-        "TCP", "targetPort", srv->secure_port, "sessionAffinity", "None", "type", "ClusterIP");
+        "clusterIP", ip, "clusterIPs", ip, "ports", "name", "https", "port", 443, "protocol", "TCP",
+        "targetPort", srv->secure_port, "sessionAffinity", "None", "type", "ClusterIP");
     if (ensure(srv, "", "services", "default", svc, err) < 0) return -1;
     char found[64];
     const char *addr = advertise_address(srv, found);
@@ -103,13 +103,13 @@ int ck_bootstrap(ck_apiserver *srv, ck_err **err)
         ck_bootstrap_tick(srv);
         return 0;
     }
-    json_t *ep = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:[{s:[{s:s}], s:[{s:s, s:i, "
-                           "s:s}]}]}",
-                           "apiVersion", "v1", "kind", "Endpoints", "metadata", "name",
-                           "kubernetes", "namespace", "default", "labels",
-                           "endpointslice.kubernetes.io/skip-mirror", "true", "subsets",
-                           "addresses", "ip", addr, "ports", "name", "https", "port",
-                           srv->secure_port, "protocol", "TCP");
+    json_t *ep =
+        json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:[{s:[{s:s}], s:[{s:s, s:i, "
+                  "s:s}]}]}",
+                  "apiVersion", "v1", "kind", "Endpoints", "metadata", "name", "kubernetes",
+                  "namespace", "default", "labels", "endpointslice.kubernetes.io/skip-mirror",
+                  "true", "subsets", "addresses", "ip", addr, "ports", "name", "https", "port",
+                  srv->secure_port, "protocol", "TCP");
     if (ensure(srv, "", "endpoints", "default", ep, err) < 0) return -1;
     ck_bootstrap_tick(srv);
     return 0;
@@ -120,16 +120,15 @@ int ck_bootstrap(ck_apiserver *srv, ck_err **err)
 static void ensure_namespace_content(ck_apiserver *srv, const char *ns)
 {
     ck_err *err = NULL;
-    json_t *sa = json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind",
-                           "ServiceAccount", "metadata", "name", "default", "namespace", ns);
+    json_t *sa = json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind", "ServiceAccount",
+                           "metadata", "name", "default", "namespace", ns);
     if (ensure(srv, "", "serviceaccounts", ns, sa, &err) < 0)
         ck_log_warn("namespace %s: default serviceaccount: %s", ns, err->message);
     ck_err_free(err);
     err = NULL;
-    json_t *cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s}}", "apiVersion", "v1",
-                           "kind", "ConfigMap", "metadata", "name", "kube-root-ca.crt",
-                           "namespace", ns, "annotations",
-                           "kubernetes.io/description",
+    json_t *cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s}}", "apiVersion", "v1", "kind",
+                           "ConfigMap", "metadata", "name", "kube-root-ca.crt", "namespace", ns,
+                           "annotations", "kubernetes.io/description",
                            "Contains a CA bundle that can be used to verify the kube-apiserver "
                            "when using internal endpoints such as the internal service IP or "
                            "kubernetes.default.svc. No other usage is guaranteed across "
@@ -189,8 +188,7 @@ static size_t delete_content(ck_apiserver *srv, const char *ns)
         for (size_t k = 0; k < l.n; k++) {
             ck_written w = {0};
             ck_err *err = NULL;
-            if (ck_objstore_delete(srv, rt, l.items[k], NULL, false, &w, &err) < 0 ||
-                !w.deleted)
+            if (ck_objstore_delete(srv, rt, l.items[k], NULL, false, &w, &err) < 0 || !w.deleted)
                 left++;
             ck_err_free(err);
             ck_written_clear(&w);
@@ -218,7 +216,8 @@ static void finalize_namespace(ck_apiserver *srv, const char *name)
     ck_written w = {0};
     ck_err *err = NULL;
     int r = 0;
-    if (json_array_size(keep) == 0 && json_array_size(ck_obj_get(doc, "metadata.finalizers")) == 0) {
+    if (json_array_size(keep) == 0 &&
+        json_array_size(ck_obj_get(doc, "metadata.finalizers")) == 0) {
         char *key = ck_storage_key(rt, NULL, name);
         int64_t rev;
         r = srv->store->ops->del(srv->store, key, o->mod_rev, &rev, &err);

@@ -45,7 +45,8 @@ void ck_obj_unref(ck_obj *o)
     free(o->uid);
     json_decref(o->labels);
     if (o->fields)
-        for (unsigned i = 0; o->rt->def->fields && o->rt->def->fields[i]; i++) free(o->fields[i]);
+        for (unsigned i = 0; o->rt->def->fields && o->rt->def->fields[i]; i++)
+            free(o->fields[i]);
     free(o->fields);
     free(o);
 }
@@ -152,11 +153,12 @@ ck_obj *ck_obj_make(ck_rtype *rt, const char *rest, const ck_kv *kv, int64_t rev
     const char *const *f = rt->def->fields;
     if (f) {
         unsigned n = 0;
-        while (f[n]) n++;
+        while (f[n])
+            n++;
         o->fields = xcalloc(n + 1, sizeof(char *));
         for (unsigned i = 0; i < n; i++)
             o->fields[i] = rt->def->field_value ? rt->def->field_value(doc, f[i])
-                                                 : field_string(ck_obj_get(doc, f[i]));
+                                                : field_string(ck_obj_get(doc, f[i]));
     }
     o->json = json_dumps(doc, JSON_COMPACT);
     o->len = strlen(o->json);
@@ -177,8 +179,10 @@ static size_t lower_bound(const bucket *b, const char *ns, const char *name)
     size_t lo = 0, hi = b->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (obj_cmp(b->items[mid]->ns, b->items[mid]->name, ns, name) < 0) lo = mid + 1;
-        else hi = mid;
+        if (obj_cmp(b->items[mid]->ns, b->items[mid]->name, ns, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -246,7 +250,8 @@ static void on_store_event(const ck_event *sev, void *ctx)
         ev.prev = old;
     }
     ring_push(c, ev);
-    for (int i = 0; i < c->nlisteners; i++) c->listeners[i].fn(&ev, c->listeners[i].ctx);
+    for (int i = 0; i < c->nlisteners; i++)
+        c->listeners[i].fn(&ev, c->listeners[i].ctx);
 }
 
 int ck_cache_open(ck_store *store, ck_cache **out, ck_err **err)
@@ -271,7 +276,7 @@ int ck_cache_open(ck_store *store, ck_cache **out, ck_err **err)
         bucket *b = &c->buckets[rt->index];
         for (size_t k = 0; k < l.n; k++) {
             ck_obj *o = ck_obj_make(rt, l.items[k].key + strlen(rt->prefix), &l.items[k],
-                                 l.items[k].mod_rev);
+                                    l.items[k].mod_rev);
             if (!o) continue;
             ck_obj *old;
             bucket_put(b, o, &old);
@@ -291,7 +296,8 @@ void ck_cache_free(ck_cache *c)
     if (!c) return;
     if (c->store) c->store->ops->set_watch(c->store, NULL, NULL);
     for (unsigned i = 0; i < ck_registry_count(); i++) {
-        for (size_t k = 0; k < c->buckets[i].n; k++) ck_obj_unref(c->buckets[i].items[k]);
+        for (size_t k = 0; k < c->buckets[i].n; k++)
+            ck_obj_unref(c->buckets[i].items[k]);
         free(c->buckets[i].items);
     }
     for (size_t k = 0; k < c->ring_n; k++) {
@@ -319,8 +325,7 @@ ck_obj *ck_cache_get(ck_cache *c, ck_rtype *rt, const char *ns, const char *name
 {
     bucket *b = &c->buckets[rt->storage->index];
     size_t i = lower_bound(b, ns, name);
-    if (i < b->n && obj_cmp(b->items[i]->ns, b->items[i]->name, ns, name) == 0)
-        return b->items[i];
+    if (i < b->n && obj_cmp(b->items[i]->ns, b->items[i]->name, ns, name) == 0) return b->items[i];
     return NULL;
 }
 
@@ -356,7 +361,8 @@ size_t ck_cache_count(ck_cache *c, ck_rtype *rt, const char *ns)
     bucket *b = &c->buckets[rt->storage->index];
     if (!ns) return b->n;
     size_t n = 0;
-    for (size_t i = lower_bound(b, ns, ""); i < b->n && streq(b->items[i]->ns, ns); i++) n++;
+    for (size_t i = lower_bound(b, ns, ""); i < b->n && streq(b->items[i]->ns, ns); i++)
+        n++;
     return n;
 }
 
@@ -364,8 +370,8 @@ int ck_cache_replay(ck_cache *c, int64_t after, ck_rtype *rt, ck_cache_listener 
                     ck_err **err)
 {
     if (after < c->oldest)
-        return ck_error(err, 410, CK_GONE, "too old resource version: %lld (%lld)", (long long)after,
-                        (long long)c->oldest + 1);
+        return ck_error(err, 410, CK_GONE, "too old resource version: %lld (%lld)",
+                        (long long)after, (long long)c->oldest + 1);
     for (size_t k = 0; k < c->ring_n; k++) {
         ck_cache_event *ev = &c->ring[(c->ring_start + k) % RING_CAP];
         if (ev->rev <= after) continue;

@@ -14,15 +14,15 @@
 
 typedef struct ck_obj {
     int refs;
-    ck_rtype *rt;       /* storage rtype */
-    char *key;          /* "ns/name" or "name" */
-    const char *ns;     /* points into key, NULL when cluster-scoped */
-    const char *name;   /* points into key */
+    ck_rtype *rt;     /* storage rtype */
+    char *key;        /* "ns/name" or "name" */
+    const char *ns;   /* points into key, NULL when cluster-scoped */
+    const char *name; /* points into key */
     int64_t mod_rev, create_rev;
-    char *json;         /* object with metadata.resourceVersion */
+    char *json; /* object with metadata.resourceVersion */
     size_t len;
-    json_t *labels;     /* metadata.labels or NULL */
-    char **fields;      /* values of rt->def->fields, aligned; NULL entries if unset */
+    json_t *labels; /* metadata.labels or NULL */
+    char **fields;  /* values of rt->def->fields, aligned; NULL entries if unset */
     char *uid;
 } ck_obj;
 

@@ -55,8 +55,8 @@ static void sub_gv(const ck_rtype *rt, const ck_resource *sr, const char **g, co
 }
 
 /* Calls fn for each served subresource schema entry of rt. */
-static void each_sub(const ck_rtype *rt, void (*fn)(const ck_rtype *, const ck_resource *, json_t *),
-                     json_t *acc)
+static void each_sub(const ck_rtype *rt,
+                     void (*fn)(const ck_rtype *, const ck_resource *, json_t *), json_t *acc)
 {
     size_t n = strlen(rt->def->plural);
     for (unsigned i = 0; i < ck_schema_nresources; i++) {
@@ -72,9 +72,9 @@ static void legacy_sub(const ck_rtype *rt, const ck_resource *sr, json_t *list)
 {
     const char *g, *v;
     sub_gv(rt, sr, &g, &v);
-    json_t *e = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", sr->plural, "singularName", "",
-                          "namespaced", rt->res->namespaced, "kind", sr->kind, "verbs",
-                          csv_array(sr->verbs));
+    json_t *e =
+        json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", sr->plural, "singularName", "", "namespaced",
+                  rt->res->namespaced, "kind", sr->kind, "verbs", csv_array(sr->verbs));
     if (!streq(g, rt->def->group) || !streq(v, rt->def->version)) {
         json_object_set_new(e, "group", json_string(g));
         json_object_set_new(e, "version", json_string(v));
@@ -112,9 +112,8 @@ static void aggr_sub(const ck_rtype *rt, const ck_resource *sr, json_t *list)
     sub_gv(rt, sr, &g, &v);
     size_t n = strlen(rt->def->plural);
     json_array_append_new(list, json_pack("{s:s, s:{s:s, s:s, s:s}, s:o}", "subresource",
-                                          sr->plural + n + 1, "responseKind", "group", g,
-                                          "version", v, "kind", sr->kind, "verbs",
-                                          csv_array(sr->verbs)));
+                                          sr->plural + n + 1, "responseKind", "group", g, "version",
+                                          v, "kind", sr->kind, "verbs", csv_array(sr->verbs)));
 }
 
 static json_t *aggr_version(const char *group, const char *version)
@@ -130,19 +129,21 @@ static json_t *aggr_version(const char *group, const char *version)
     for (unsigned i = 0; i < ck_registry_count(); i++) {
         ck_rtype *rt = ck_registry_at(i);
         if (!streq(rt->def->group, group) || !streq(rt->def->version, version)) continue;
-        json_t *e = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o}", "resource",
-                              rt->def->plural, "responseKind", "group", group, "version", version,
-                              "kind", rt->res->kind, "scope",
-                              rt->res->namespaced ? "Namespaced" : "Cluster", "singularResource",
-                              rt->res->singular, "verbs", csv_array(rt->res->verbs));
+        json_t *e =
+            json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o}", "resource", rt->def->plural,
+                      "responseKind", "group", group, "version", version, "kind", rt->res->kind,
+                      "scope", rt->res->namespaced ? "Namespaced" : "Cluster", "singularResource",
+                      rt->res->singular, "verbs", csv_array(rt->res->verbs));
         if (*rt->res->short_names)
             json_object_set_new(e, "shortNames", csv_array(rt->res->short_names));
         if (*rt->res->categories)
             json_object_set_new(e, "categories", csv_array(rt->res->categories));
         json_t *subs = json_array();
         each_sub(rt, aggr_sub, subs);
-        if (json_array_size(subs)) json_object_set_new(e, "subresources", subs);
-        else json_decref(subs);
+        if (json_array_size(subs))
+            json_object_set_new(e, "subresources", subs);
+        else
+            json_decref(subs);
         json_array_append_new(res, e);
     }
     return json_pack("{s:s, s:o, s:s}", "version", version, "resources", res, "freshness",
@@ -156,7 +157,8 @@ static void each_group(bool core, void (*fn)(const char *group, json_t *acc), js
         const char *g = ck_registry_at(i)->def->group;
         if ((*g == 0) != core) continue;
         bool seen = false;
-        for (unsigned k = 0; k < i && !seen; k++) seen = streq(ck_registry_at(k)->def->group, g);
+        for (unsigned k = 0; k < i && !seen; k++)
+            seen = streq(ck_registry_at(k)->def->group, g);
         if (!seen) fn(g, acc);
     }
 }
@@ -177,8 +179,8 @@ static json_t *group_versions(const char *group, bool aggregated)
         } else {
             char gv[128];
             snprintf(gv, sizeof gv, "%s/%s", group, rt->def->version);
-            json_array_append_new(vs, json_pack("{s:s, s:s}", "groupVersion", gv, "version",
-                                                rt->def->version));
+            json_array_append_new(
+                vs, json_pack("{s:s, s:s}", "groupVersion", gv, "version", rt->def->version));
         }
     }
     return vs;
@@ -200,8 +202,8 @@ static void add_aggr_group(const char *group, json_t *acc)
 {
     json_t *md = *group ? json_pack("{s:s, s:n}", "name", group, "creationTimestamp")
                         : json_pack("{s:n}", "creationTimestamp");
-    json_array_append_new(acc, json_pack("{s:o, s:o}", "metadata", md, "versions",
-                                         group_versions(group, true)));
+    json_array_append_new(
+        acc, json_pack("{s:o, s:o}", "metadata", md, "versions", group_versions(group, true)));
 }
 
 #define AGGR_TYPE "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"

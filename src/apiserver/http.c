@@ -143,9 +143,9 @@ void ck_add_warning(ck_request *r, const char *text)
 
 json_t *ck_status_json(const ck_err *err)
 {
-    json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s?, s:i}", "kind", "Status",
-                           "apiVersion", "v1", "metadata", "status", "Failure", "message",
-                           err->message, "reason", err->reason, "code", err->code);
+    json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s?, s:i}", "kind", "Status", "apiVersion",
+                           "v1", "metadata", "status", "Failure", "message", err->message, "reason",
+                           err->reason, "code", err->code);
     if (err->details) json_object_set(st, "details", err->details);
     /* Keep upstream's key order: code comes last. */
     json_t *code = json_incref(json_object_get(st, "code"));
@@ -247,16 +247,21 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (ct >= 0) {
         h2o_iovec_t v = req->headers.entries[ct].value;
         size_t n = 0;
-        while (n < v.len && v.base[n] != ';' && v.base[n] != ' ') n++;
+        while (n < v.len && v.base[n] != ';' && v.base[n] != ' ')
+            n++;
         r.content_type = xstrndup(v.base, n);
-        for (char *c = r.content_type; *c; c++) *c = (char)tolower((unsigned char)*c);
+        for (char *c = r.content_type; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
     }
     ssize_t ac = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, -1);
-    if (ac >= 0) r.accept = xstrndup(req->headers.entries[ac].value.base, req->headers.entries[ac].value.len);
+    if (ac >= 0)
+        r.accept =
+            xstrndup(req->headers.entries[ac].value.base, req->headers.entries[ac].value.len);
     r.body = req->entity.base ? req->entity.base : "";
     r.body_len = req->entity.base ? req->entity.len : 0;
 
-    h2o_socket_t *sock = req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    h2o_socket_t *sock =
+        req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
     r.authenticated = ck_authenticate(srv, sock, req, &r.user) == 0;
 
     if (r.body_len > CK_MAX_BODY)
@@ -284,14 +289,16 @@ static void on_accept(h2o_socket_t *listener, const char *err)
 
 static int listen_on(const char *addr, int port, ck_err **err)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICHOST},
                     *res;
     char portstr[16];
     snprintf(portstr, sizeof portstr, "%d", port);
     int rc = getaddrinfo(addr, portstr, &hints, &res);
     if (rc != 0)
-        return ck_error(err, 400, CK_BAD_REQUEST, "invalid bind address %s: %s", addr, gai_strerror(rc));
+        return ck_error(err, 400, CK_BAD_REQUEST, "invalid bind address %s: %s", addr,
+                        gai_strerror(rc));
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int on = 1;
     if (fd >= 0) {
@@ -302,7 +309,8 @@ static int listen_on(const char *addr, int port, ck_err **err)
         int e = errno;
         if (fd >= 0) close(fd);
         freeaddrinfo(res);
-        return ck_error(err, 500, CK_INTERNAL, "failed to listen on %s:%d: %s", addr, port, strerror(e));
+        return ck_error(err, 500, CK_INTERNAL, "failed to listen on %s:%d: %s", addr, port,
+                        strerror(e));
     }
     freeaddrinfo(res);
     return fd;
@@ -328,7 +336,8 @@ static SSL_CTX *make_ssl_ctx(ck_apiserver *srv, ck_err **err)
         if (!names || SSL_CTX_load_verify_locations(ctx, srv->client_ca_file, NULL) != 1) {
             sk_X509_NAME_pop_free(names, X509_NAME_free);
             SSL_CTX_free(ctx);
-            return ck_error(err, 500, CK_INTERNAL, "loading client CA %s failed", srv->client_ca_file),
+            return ck_error(err, 500, CK_INTERNAL, "loading client CA %s failed",
+                            srv->client_ca_file),
                    NULL;
         }
         SSL_CTX_set_client_CA_list(ctx, names);
@@ -361,7 +370,8 @@ int ck_http_serve(ck_apiserver *srv, ck_err **err)
     h2o_config_init(config);
     config->max_request_entity_size = CK_MAX_BODY * 2;
     config->server_name = h2o_iovec_init(H2O_STRLIT("ckube"));
-    h2o_hostconf_t *host = h2o_config_register_host(config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *host =
+        h2o_config_register_host(config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *h = h2o_create_handler(pathconf, sizeof(*h) + sizeof(ck_apiserver *));
     *(ck_apiserver **)(h + 1) = srv;
@@ -399,10 +409,11 @@ int ck_http_serve(ck_apiserver *srv, ck_err **err)
     h2o_evloop_run(srv->loop, 0);
     h2o_context_request_shutdown(ctx);
     uint64_t deadline = now_ms() + 3000;
-    while (now_ms() < deadline &&
-           !(h2o_linklist_is_empty(&ctx->http1._conns) && h2o_linklist_is_empty(&ctx->http2._conns)))
+    while (now_ms() < deadline && !(h2o_linklist_is_empty(&ctx->http1._conns) &&
+                                    h2o_linklist_is_empty(&ctx->http2._conns)))
         h2o_evloop_run(srv->loop, 10);
-    for (int i = 0; i < 5; i++) h2o_evloop_run(srv->loop, 1); /* deferred closes */
+    for (int i = 0; i < 5; i++)
+        h2o_evloop_run(srv->loop, 1); /* deferred closes */
     if (h2o_timeout_is_linked(&ctx->http2._graceful_shutdown_timeout))
         h2o_timeout_unlink(&ctx->http2._graceful_shutdown_timeout);
     if (!h2o_linklist_is_empty(&ctx->http1._conns) || !h2o_linklist_is_empty(&ctx->http2._conns)) {

@@ -19,7 +19,8 @@ void ck_uuid(char out[37])
 {
     unsigned char b[16];
     if (getrandom(b, sizeof b, 0) != sizeof b)
-        for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)rand();
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] = (unsigned char)rand();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
@@ -33,9 +34,11 @@ static char *generate_name(const char *base)
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
     unsigned char r[5];
     if (getrandom(r, sizeof r, 0) != sizeof r)
-        for (size_t i = 0; i < sizeof r; i++) r[i] = (unsigned char)rand();
+        for (size_t i = 0; i < sizeof r; i++)
+            r[i] = (unsigned char)rand();
     char suffix[6];
-    for (int i = 0; i < 5; i++) suffix[i] = alphabet[r[i] % (sizeof alphabet - 1)];
+    for (int i = 0; i < 5; i++)
+        suffix[i] = alphabet[r[i] % (sizeof alphabet - 1)];
     suffix[5] = 0;
     size_t n = strlen(base);
     if (n > 58) n = 58; /* keep the result within 63 characters */
@@ -96,16 +99,16 @@ static int validate(ck_rtype *rt, json_t *obj, const json_t *old, ck_err **err)
     ck_validate_object_meta(json_object_get(obj, "metadata"), rt->res->namespaced,
                             rt->def->validate_name, fe);
     ck_validate_kube_finalizers(json_object_get(obj, "metadata"), fe);
-    if (old) ck_validate_object_meta_update(json_object_get(obj, "metadata"),
-                                            json_object_get(old, "metadata"), fe);
+    if (old)
+        ck_validate_object_meta_update(json_object_get(obj, "metadata"),
+                                       json_object_get(old, "metadata"), fe);
     if (rt->def->validate) rt->def->validate(obj, fe);
     if (old && rt->def->validate_update) rt->def->validate_update(obj, old, fe);
     int r = 0;
     if (!ck_ferrs_empty(fe))
-        r = ck_ferrs_to_err(fe, rt->res->kind, rt->def->group,
-                            ck_obj_str(obj, "metadata.name") ? ck_obj_str(obj, "metadata.name")
-                                                             : "",
-                            err);
+        r = ck_ferrs_to_err(
+            fe, rt->res->kind, rt->def->group,
+            ck_obj_str(obj, "metadata.name") ? ck_obj_str(obj, "metadata.name") : "", err);
     ck_ferrs_free(fe);
     return r;
 }
@@ -189,8 +192,10 @@ static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *o
     json_object_del(meta, "deletionTimestamp");
     json_object_del(meta, "deletionGracePeriodSeconds");
     json_object_del(meta, "selfLink");
-    if (rt->def->generation) json_object_set_new(meta, "generation", json_integer(1));
-    else json_object_del(meta, "generation");
+    if (rt->def->generation)
+        json_object_set_new(meta, "generation", json_integer(1));
+    else
+        json_object_del(meta, "generation");
     if (rt->has_status && !rt->def->no_status_reset) json_object_del(obj, "status");
     if (rt->def->prepare_create) rt->def->prepare_create(obj);
     if (rt->def->defaults) rt->def->defaults(obj);
@@ -292,8 +297,10 @@ static int update_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t
         json_object_clear(obj);
         json_object_update(obj, olddoc);
         json_t *spec = ck_obj_ensure(obj, "spec");
-        if (fin) json_object_set_new(spec, "finalizers", fin);
-        else json_object_del(spec, "finalizers");
+        if (fin)
+            json_object_set_new(spec, "finalizers", fin);
+        else
+            json_object_del(spec, "finalizers");
         meta = meta_of(obj);
         if (managed) json_object_set_new(meta, "managedFields", managed);
     } else if (sub && (streq(sub, "status") || streq(sub, "approval"))) {
@@ -302,22 +309,28 @@ static int update_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t
         json_t *managed = json_incref(json_object_get(meta, "managedFields"));
         json_object_clear(obj);
         json_object_update(obj, olddoc);
-        if (status) json_object_set_new(obj, "status", status);
-        else json_object_del(obj, "status");
+        if (status)
+            json_object_set_new(obj, "status", status);
+        else
+            json_object_del(obj, "status");
         meta = meta_of(obj);
         if (managed) json_object_set_new(meta, "managedFields", managed);
     } else if (rt->has_status && !rt->def->no_status_reset) {
         json_t *st = json_object_get(olddoc, "status");
-        if (st) json_object_set(obj, "status", st);
-        else json_object_del(obj, "status");
+        if (st)
+            json_object_set(obj, "status", st);
+        else
+            json_object_del(obj, "status");
     }
     /* System fields are not the client's to change. */
     static const char *const keep[] = {"creationTimestamp", "deletionTimestamp",
                                        "deletionGracePeriodSeconds", "generation"};
     for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
         json_t *v = json_object_get(oldmeta, keep[i]);
-        if (v) json_object_set(meta, keep[i], v);
-        else json_object_del(meta, keep[i]);
+        if (v)
+            json_object_set(meta, keep[i], v);
+        else
+            json_object_del(meta, keep[i]);
     }
     if (!json_object_get(meta, "uid") && json_object_get(oldmeta, "uid"))
         json_object_set(meta, "uid", json_object_get(oldmeta, "uid"));
@@ -407,15 +420,14 @@ static int delete_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const 
     /* Foreground and Orphan propagation are carried by finalizers the garbage collector
      * acts on; until it runs they are recorded like upstream does. */
     if (policy && streq(policy, "Foreground")) {
-        if (!fin) json_object_set_new(json_object_get(doc, "metadata"), "finalizers",
-                                      fin = json_array());
+        if (!fin)
+            json_object_set_new(json_object_get(doc, "metadata"), "finalizers", fin = json_array());
         json_array_append_new(fin, json_string("foregroundDeletion"));
     } else if ((policy && streq(policy, "Orphan")) || orphan) {
         (void)0; /* orphaning is the behaviour without a garbage collector */
     }
     bool held = rt->def->begin_delete && !deleting(doc) && rt->def->begin_delete(doc);
-    if (held && !json_object_get(json_object_get(doc, "metadata"), "finalizers"))
-        held = true;
+    if (held && !json_object_get(json_object_get(doc, "metadata"), "finalizers")) held = true;
     if (has_finalizers(doc) || held) {
         if (deleting(doc)) {
             out->json = xstrndup(old->json, old->len);
@@ -453,8 +465,9 @@ static int to_storage(ck_rtype *rt, json_t *obj, ck_err **err)
 {
     if (check_kind(rt, obj, err) < 0) return -1;
     json_t *conv = rt->def->to_storage(obj);
-    if (!conv) return ck_error(err, 400, CK_BAD_REQUEST, "cannot convert %s to %s",
-                               rt->api_version, rt->storage->api_version);
+    if (!conv)
+        return ck_error(err, 400, CK_BAD_REQUEST, "cannot convert %s to %s", rt->api_version,
+                        rt->storage->api_version);
     json_object_clear(obj);
     json_object_update(obj, conv);
     json_decref(conv);

@@ -38,8 +38,8 @@ static json_t *success_status(ck_rtype *rt, const ck_obj *o)
 {
     json_t *d = ck_status_details(rt, o->name);
     if (o->uid) json_object_set_new(d, "uid", json_string(o->uid));
-    return json_pack("{s:s, s:s, s:{}, s:s, s:o}", "kind", "Status", "apiVersion", "v1",
-                     "metadata", "status", "Success", "details", d);
+    return json_pack("{s:s, s:s, s:{}, s:s, s:o}", "kind", "Status", "apiVersion", "v1", "metadata",
+                     "status", "Success", "details", d);
 }
 
 void ck_rest_delete(ck_request *r, ck_reqinfo *ri)
@@ -61,9 +61,12 @@ void ck_rest_delete(ck_request *r, ck_reqinfo *ri)
     }
     int rc = ck_objstore_delete(r->srv, ri->rt, o, opts, dry, &w, &err);
     if (rc == 0) {
-        if (!w.deleted) ck_send(r, 200, "application/json", w.json, w.len);
-        else if (ri->rt->def->return_deleted) ck_send(r, 200, "application/json", w.json, w.len);
-        else ck_send_json(r, 200, success_status(ri->rt, o));
+        if (!w.deleted)
+            ck_send(r, 200, "application/json", w.json, w.len);
+        else if (ri->rt->def->return_deleted)
+            ck_send(r, 200, "application/json", w.json, w.len);
+        else
+            ck_send_json(r, 200, success_status(ri->rt, o));
     }
     ck_obj_unref(o);
     if (rc < 0) goto fail;
@@ -132,7 +135,8 @@ fail:
     ck_send_err(r, err);
     ck_err_free(err);
 done:
-    for (size_t i = 0; i < c.n; i++) ck_obj_unref(c.items[i]);
+    for (size_t i = 0; i < c.n; i++)
+        ck_obj_unref(c.items[i]);
     free(c.items);
     ck_label_selector_free(c.lsel);
     ck_field_selector_free(c.fsel);

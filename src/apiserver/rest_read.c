@@ -42,8 +42,10 @@ void ck_send_object(ck_request *r, ck_rtype *rt, int status, const ck_obj *o)
     if (!ck_wants_table(r)) {
         size_t n;
         char *view = ck_json_view(rt, o->json, o->len, &n);
-        if (view) ck_send(r, status, "application/json", view, n);
-        else ck_send(r, status, "application/json", o->json, o->len);
+        if (view)
+            ck_send(r, status, "application/json", view, n);
+        else
+            ck_send(r, status, "application/json", o->json, o->len);
         free(view);
         return;
     }
@@ -83,9 +85,12 @@ void ck_rest_get(ck_request *r, ck_reqinfo *ri)
         ck_obj *hit = NULL;
         for (size_t i = 0; i < n; i++)
             if (streq(objs[i]->name, ri->name)) hit = objs[i];
-        if (hit) ck_send_object(r, ri->rt, 200, hit);
-        else ck_send_not_found(r, ri->rt, ri->name);
-        for (size_t i = 0; i < n; i++) ck_obj_unref(objs[i]);
+        if (hit)
+            ck_send_object(r, ri->rt, 200, hit);
+        else
+            ck_send_not_found(r, ri->rt, ri->name);
+        for (size_t i = 0; i < n; i++)
+            ck_obj_unref(objs[i]);
         free(objs);
         return;
     }
@@ -105,8 +110,8 @@ void ck_rest_get(ck_request *r, ck_reqinfo *ri)
 
 static char *encode_continue(int64_t rv, const char *key)
 {
-    json_t *t = json_pack("{s:s, s:I, s:s}", "v", "meta.k8s.io/v1", "rv", (json_int_t)rv, "start",
-                          key);
+    json_t *t =
+        json_pack("{s:s, s:I, s:s}", "v", "meta.k8s.io/v1", "rv", (json_int_t)rv, "start", key);
     char *s = json_dumps(t, JSON_COMPACT);
     json_decref(t);
     size_t n = strlen(s);
@@ -123,7 +128,8 @@ static int decode_continue(const char *tok, int64_t *rv, char **key, ck_err **er
     int len = EVP_DecodeBlock(buf, (const unsigned char *)tok, (int)n);
     json_t *t = NULL;
     if (len > 0) {
-        while (len > 0 && buf[len - 1] == 0) len--; /* strip base64 padding bytes */
+        while (len > 0 && buf[len - 1] == 0)
+            len--; /* strip base64 padding bytes */
         t = json_loadb((char *)buf, (size_t)len, 0, NULL);
     }
     free(buf);
@@ -186,10 +192,11 @@ int ck_parse_selectors(ck_request *r, ck_rtype *rt, ck_label_selector **lsel,
         if (ck_field_selector_parse(fs, fsel, err) < 0) return -1;
         for (unsigned i = 0; i < ck_field_selector_count(*fsel); i++) {
             const char *f = ck_field_selector_field(*fsel, i);
-            bool ok = streq(f, "metadata.name") || (rt->res->namespaced && streq(f, "metadata.namespace"));
-            for (const char *const *k = rt->def->fields; k && *k && !ok; k++) ok = streq(*k, f);
-            if (!ok)
-                return ck_error(err, 400, CK_BAD_REQUEST, "field label not supported: %s", f);
+            bool ok = streq(f, "metadata.name") ||
+                      (rt->res->namespaced && streq(f, "metadata.namespace"));
+            for (const char *const *k = rt->def->fields; k && *k && !ok; k++)
+                ok = streq(*k, f);
+            if (!ok) return ck_error(err, 400, CK_BAD_REQUEST, "field label not supported: %s", f);
         }
     }
     return 0;
@@ -311,10 +318,12 @@ void ck_rest_list(ck_request *r, ck_reqinfo *ri)
     }
     if (ck_wants_table(r)) {
         json_t **docs = xcalloc(c.nitems + 1, sizeof *docs);
-        for (size_t i = 0; i < c.nitems; i++) docs[i] = ck_obj_parse(c.items[i]);
+        for (size_t i = 0; i < c.nitems; i++)
+            docs[i] = ck_obj_parse(c.items[i]);
         const char *inc = ck_query(r, "includeObject");
         json_t *t = ck_table_for(rt->storage, docs, c.nitems, inc && streq(inc, "Object"));
-        for (size_t i = 0; i < c.nitems; i++) json_decref(docs[i]);
+        for (size_t i = 0; i < c.nitems; i++)
+            json_decref(docs[i]);
         free(docs);
         json_t *md = json_object_get(t, "metadata");
         json_object_set_new(md, "resourceVersion", json_string(rvbuf));
@@ -323,10 +332,13 @@ void ck_rest_list(ck_request *r, ck_reqinfo *ri)
     } else {
         /* The list is assembled from the cached JSON texts without re-encoding them. */
         size_t cap = 256 + (next ? strlen(next) : 0);
-        for (size_t i = 0; i < c.nitems; i++) cap += c.items[i]->len + 1;
+        for (size_t i = 0; i < c.nitems; i++)
+            cap += c.items[i]->len + 1;
         char *buf = xmalloc(cap), *p = buf;
-        p += sprintf(p, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%s\"",
-                     rt->res->kind, rt->api_version, rvbuf);
+        p += sprintf(
+            p,
+            "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%s\"",
+            rt->res->kind, rt->api_version, rvbuf);
         if (next) p += sprintf(p, ",\"continue\":\"%s\"", next);
         p += sprintf(p, "},\"items\":[");
         for (size_t i = 0; i < c.nitems; i++) {
@@ -356,7 +368,8 @@ fail:
     ck_send_err(r, err);
     ck_err_free(err);
 done:
-    for (size_t i = 0; i < c.nitems; i++) ck_obj_unref(c.items[i]);
+    for (size_t i = 0; i < c.nitems; i++)
+        ck_obj_unref(c.items[i]);
     free(c.items);
     free(after);
     ck_label_selector_free(c.lsel);

@@ -14,7 +14,8 @@
 int ck_decode_body(ck_request *r, json_t **out, ck_err **err)
 {
     const char *ct = r->content_type ? r->content_type : "application/json";
-    if (r->body_len == 0) return ck_error(err, 400, CK_BAD_REQUEST, "the body of the request is empty");
+    if (r->body_len == 0)
+        return ck_error(err, 400, CK_BAD_REQUEST, "the body of the request is empty");
     if (streq(ct, "application/yaml") || streq(ct, "application/apply-patch+yaml")) {
         /* Duplicate keys: an error under fieldValidation=Strict, else a warning (the last
          * value wins), as upstream decodes YAML. */
@@ -67,7 +68,8 @@ static int field_validation(ck_request *r, ck_rtype *rt, const ck_def *def, json
         }
         return -1;
     }
-    for (char **w = warnings; w && *w; w++) ck_add_warning(r, *w);
+    for (char **w = warnings; w && *w; w++)
+        ck_add_warning(r, *w);
     ck_field_warnings_free(warnings);
     ck_field_prune(obj, def);
     return 0;
@@ -112,8 +114,10 @@ static void send_written(ck_request *r, ck_rtype *rt, int status, ck_written *w)
     ck_obj *o = ck_obj_make(rt->storage, rest, &kv, rv ? strtoll(rv, NULL, 10) : 0);
     free(rest);
     json_decref(doc);
-    if (o) ck_send_object(r, rt, status, o);
-    else ck_send(r, status, "application/json", w->json, w->len);
+    if (o)
+        ck_send_object(r, rt, status, o);
+    else
+        ck_send(r, status, "application/json", w->json, w->len);
     ck_obj_unref(o);
 }
 
@@ -142,7 +146,8 @@ void ck_rest_create(ck_request *r, ck_reqinfo *ri)
         ck_decode_body(r, &obj, &err) < 0 ||
         field_validation(r, ri->rt, ri->rt->schema, obj, true, &err) < 0)
         goto fail;
-    ck_write_opts o = {.dry_run = dry_run(r), .field_manager = default_manager(r), .operation = "Update"};
+    ck_write_opts o = {
+        .dry_run = dry_run(r), .field_manager = default_manager(r), .operation = "Update"};
     if (ck_objstore_create(r->srv, ri->rt, ri->ns, obj, &o, &w, &err) < 0) goto fail;
     send_written(r, ri->rt, 201, &w);
     goto done;
@@ -167,11 +172,12 @@ static json_t *scale_of(ck_rtype *rt, const json_t *doc)
     json_int_t spec = json_integer_value(ck_obj_get(doc, "spec.replicas"));
     json_int_t status = json_integer_value(ck_obj_get(doc, "status.replicas"));
     json_t *sc = json_pack("{s:s, s:s, s:o, s:{s:I}, s:{s:I}}", "kind", "Scale", "apiVersion",
-                           "autoscaling/v1", "metadata", smeta, "spec", "replicas", spec,
-                           "status", "replicas", status);
+                           "autoscaling/v1", "metadata", smeta, "spec", "replicas", spec, "status",
+                           "replicas", status);
     /* status.selector is the label selector in its string form. */
     json_t *sel = ck_obj_get(doc, "spec.selector");
-    json_t *ml = json_is_object(json_object_get(sel, "matchLabels")) ? json_object_get(sel, "matchLabels")
+    json_t *ml = json_is_object(json_object_get(sel, "matchLabels"))
+                     ? json_object_get(sel, "matchLabels")
                  : streq(rt->def->plural, "replicationcontrollers") ? sel
                                                                     : NULL;
     if (json_is_object(ml)) {
@@ -209,11 +215,10 @@ static json_t *apply_scale(ck_rtype *rt, json_t *doc, json_t *scale, ck_err **er
     }
     json_int_t n = json_integer_value(rep);
     if (n < 0) {
-        json_t *d = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}]}", "name",
-                              ck_obj_str(doc, "metadata.name"), "kind", "Scale", "causes",
-                              "reason", "FieldValueInvalid", "message",
-                              "Invalid value: -1: must be greater than or equal to 0", "field",
-                              "spec.replicas");
+        json_t *d = json_pack(
+            "{s:s, s:s, s:[{s:s, s:s, s:s}]}", "name", ck_obj_str(doc, "metadata.name"), "kind",
+            "Scale", "causes", "reason", "FieldValueInvalid", "message",
+            "Invalid value: -1: must be greater than or equal to 0", "field", "spec.replicas");
         json_object_set_new(d, "group", json_string("autoscaling"));
         ck_error_details(err, 422, CK_INVALID, d,
                          "Scale.autoscaling \"%s\" is invalid: spec.replicas: Invalid value: "

@@ -12,7 +12,8 @@
 static char *dup_seg(const char **p)
 {
     const char *s = *p;
-    while (*s == '/') s++;
+    while (*s == '/')
+        s++;
     if (!*s) {
         *p = s;
         return NULL;
@@ -41,7 +42,8 @@ bool ck_reqinfo_parse(const char *method, const char *path, bool watch, ck_reqin
     char *parts[8] = {0};
     int n = 0;
     char *seg;
-    while (n < 8 && (seg = dup_seg(&p))) parts[n++] = seg;
+    while (n < 8 && (seg = dup_seg(&p)))
+        parts[n++] = seg;
     bool ok = false;
     int i = 0;
     if (*p) goto out; /* too many segments */
@@ -69,14 +71,20 @@ bool ck_reqinfo_parse(const char *method, const char *path, bool watch, ck_reqin
     ri->resource_request = true;
     if (streq(method, "GET") || streq(method, "HEAD"))
         ri->verb = ri->name ? "get" : watch ? "watch" : "list";
-    else if (streq(method, "POST")) ri->verb = "create";
-    else if (streq(method, "PUT")) ri->verb = "update";
-    else if (streq(method, "PATCH")) ri->verb = "patch";
-    else if (streq(method, "DELETE")) ri->verb = ri->name ? "delete" : "deletecollection";
-    else ri->verb = "";
+    else if (streq(method, "POST"))
+        ri->verb = "create";
+    else if (streq(method, "PUT"))
+        ri->verb = "update";
+    else if (streq(method, "PATCH"))
+        ri->verb = "patch";
+    else if (streq(method, "DELETE"))
+        ri->verb = ri->name ? "delete" : "deletecollection";
+    else
+        ri->verb = "";
     ok = true;
 out:
-    for (int k = 0; k < n; k++) free(parts[k]);
+    for (int k = 0; k < n; k++)
+        free(parts[k]);
     if (!ok) ck_reqinfo_clear(ri);
     return ok;
 }
@@ -98,7 +106,7 @@ static void send_health(ck_request *r)
         const char *body = "[+]ping ok\n[+]etcd ok\n[+]poststarthook/ckube-bootstrap ok\n";
         char buf[256];
         int len = snprintf(buf, sizeof buf, "%s%s check passed\n", body,
-                           has_prefix(r->path, "/readyz")   ? "readyz"
+                           has_prefix(r->path, "/readyz")  ? "readyz"
                            : has_prefix(r->path, "/livez") ? "livez"
                                                            : "healthz");
         ck_send(r, 200, "text/plain; charset=utf-8", buf, (size_t)len);
@@ -174,9 +182,12 @@ static void route_post_sub(ck_request *r, ck_reqinfo *ri)
     else if (!streq(ri->verb, "create"))
         ck_send_status(r, 405, CK_METHOD_NOT_ALLOWED,
                        "the server does not allow this method on the requested resource");
-    else if (streq(ri->sub, "binding")) ck_rest_pod_binding(r, ri, false);
-    else if (streq(ri->sub, "eviction")) ck_rest_pod_eviction(r, ri);
-    else ck_rest_sa_token(r, ri);
+    else if (streq(ri->sub, "binding"))
+        ck_rest_pod_binding(r, ri, false);
+    else if (streq(ri->sub, "eviction"))
+        ck_rest_pod_eviction(r, ri);
+    else
+        ck_rest_sa_token(r, ri);
 }
 
 static void route_resource(ck_request *r, ck_reqinfo *ri)
@@ -184,9 +195,11 @@ static void route_resource(ck_request *r, ck_reqinfo *ri)
     /* The legacy `bindings` collection: create-only, no stored type of its own. */
     if (!*ri->group && streq(ri->version, "v1") && streq(ri->plural, "bindings") && ri->ns &&
         !ri->name) {
-        if (streq(ri->verb, "create")) ck_rest_pod_binding(r, ri, true);
-        else ck_send_status(r, 405, CK_METHOD_NOT_ALLOWED,
-                            "the server does not allow this method on the requested resource");
+        if (streq(ri->verb, "create"))
+            ck_rest_pod_binding(r, ri, true);
+        else
+            ck_send_status(r, 405, CK_METHOD_NOT_ALLOWED,
+                           "the server does not allow this method on the requested resource");
         return;
     }
     ck_rtype *rt = ck_registry_find(ri->group, ri->version, ri->plural);
@@ -205,7 +218,8 @@ static void route_resource(ck_request *r, ck_reqinfo *ri)
         if (!ck_csv_has(rt->res->subresources, ri->sub) ||
             (!streq(ri->sub, "status") && !streq(ri->sub, "scale") && !streq(ri->sub, "approval") &&
              !streq(ri->sub, "finalize") && !post_sub(ri))) {
-            ck_send_status(r, 404, CK_NOT_FOUND, "the server could not find the requested resource");
+            ck_send_status(r, 404, CK_NOT_FOUND,
+                           "the server could not find the requested resource");
             return;
         }
         if (post_sub(ri)) {
@@ -220,14 +234,22 @@ static void route_resource(ck_request *r, ck_reqinfo *ri)
                        "the server does not allow this method on the requested resource");
         return;
     }
-    if (streq(v, "get")) ck_rest_get(r, ri);
-    else if (streq(v, "list")) ck_rest_list(r, ri);
-    else if (streq(v, "watch")) ck_rest_watch(r, ri);
-    else if (streq(v, "create")) ck_rest_create(r, ri);
-    else if (streq(v, "update")) ck_rest_update(r, ri);
-    else if (streq(v, "patch")) ck_rest_patch(r, ri);
-    else if (streq(v, "delete")) ck_rest_delete(r, ri);
-    else if (streq(v, "deletecollection")) ck_rest_deletecollection(r, ri);
+    if (streq(v, "get"))
+        ck_rest_get(r, ri);
+    else if (streq(v, "list"))
+        ck_rest_list(r, ri);
+    else if (streq(v, "watch"))
+        ck_rest_watch(r, ri);
+    else if (streq(v, "create"))
+        ck_rest_create(r, ri);
+    else if (streq(v, "update"))
+        ck_rest_update(r, ri);
+    else if (streq(v, "patch"))
+        ck_rest_patch(r, ri);
+    else if (streq(v, "delete"))
+        ck_rest_delete(r, ri);
+    else if (streq(v, "deletecollection"))
+        ck_rest_deletecollection(r, ri);
     else
         ck_send_status(r, 405, CK_METHOD_NOT_ALLOWED,
                        "the server does not allow this method on the requested resource");
@@ -236,8 +258,10 @@ static void route_resource(ck_request *r, ck_reqinfo *ri)
 void ck_api_handle(ck_request *r)
 {
     if (public_path(r->path)) {
-        if (has_prefix(r->path, "/version")) send_version(r);
-        else send_health(r);
+        if (has_prefix(r->path, "/version"))
+            send_version(r);
+        else
+            send_health(r);
         return;
     }
     ck_reqinfo ri;

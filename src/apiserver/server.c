@@ -17,6 +17,7 @@
 #include "registry/registry.h"
 
 #define COMPACT_INTERVAL_MS (5 * 60 * 1000)
+#define COMPACT_STEP 2000
 
 /* First usable address of the service range: the `kubernetes` Service's ClusterIP. */
 int ck_service_first_ip(const char *cidr, char out[64]);
@@ -77,13 +78,27 @@ void ck_apiserver_tick(ck_apiserver *srv)
     srv->last_tick_ms = now;
     ck_watch_tick(srv);
     ck_bootstrap_tick(srv);
-    /* Like upstream, compact every 5 minutes up to the revision seen 5 minutes ago. */
-    if (now - srv->last_compact_ms >= COMPACT_INTERVAL_MS) {
+    /* Like upstream, compact every 5 minutes up to the revision seen 5 minutes ago; the
+     * work is spread over ticks, COMPACT_STEP revisions at a time, so the loop never
+     * stalls for long. */
+    ck_store *st = srv->store;
+    int64_t done = st->ops->compacted_rev(st);
+    if (srv->compacting < srv->compact_goal && srv->compacting >= done) {
+        int64_t step =
+            srv->compact_goal - done > COMPACT_STEP ? done + COMPACT_STEP : srv->compact_goal;
         ck_err *err = NULL;
-        if (srv->compact_target > srv->store->ops->compacted_rev(srv->store) &&
-            srv->store->ops->compact(srv->store, srv->compact_target, &err) < 0)
-            ck_log_warn("compaction: %s", err->message);
+        if (st->ops->compact(st, step, &err) < 0) {
+            ck_log_warn("compaction to %lld: %s", (long long)step, err->message);
+            srv->compact_goal = done; /* try again at the next interval */
+        }
+        srv->compacting = st->ops->compacted_rev(st);
         ck_err_free(err);
+    }
+    if (now - srv->last_compact_ms >= COMPACT_INTERVAL_MS) {
+        if (srv->compact_target > done) {
+            srv->compact_goal = srv->compact_target;
+            srv->compacting = done;
+        }
         srv->compact_target = ck_cache_rev(srv->cache);
         srv->last_compact_ms = now;
     }
@@ -108,7 +123,8 @@ static int setup_pki(ck_apiserver *srv, const char *data_dir)
     }
     const char *ips[4] = {svcip, NULL, NULL, NULL};
     int n = 1;
-    if (srv->bind_address && !streq(srv->bind_address, "0.0.0.0") && !streq(srv->bind_address, "::"))
+    if (srv->bind_address && !streq(srv->bind_address, "0.0.0.0") &&
+        !streq(srv->bind_address, "::"))
         ips[n++] = srv->bind_address;
     if (srv->advertise_address) ips[n++] = srv->advertise_address;
     ck_pki_opts o = {.dir = pkidir, .san_ips = ips};
@@ -135,8 +151,9 @@ static int setup_pki(ck_apiserver *srv, const char *data_dir)
 
     const char *host = srv->bind_address;
     if (!host || streq(host, "0.0.0.0") || streq(host, "::")) host = "127.0.0.1";
-    cleanup_free char *url = strchr(host, ':') ? xasprintf("https://[%s]:%d", host, srv->secure_port)
-                                               : xasprintf("https://%s:%d", host, srv->secure_port);
+    cleanup_free char *url = strchr(host, ':')
+                                 ? xasprintf("https://[%s]:%d", host, srv->secure_port)
+                                 : xasprintf("https://%s:%d", host, srv->secure_port);
     cleanup_free char *kc = xasprintf("%s/admin.kubeconfig", data_dir);
     cleanup_free char *acrt = xasprintf("%s/admin.crt", pkidir);
     cleanup_free char *akey = xasprintf("%s/admin.key", pkidir);
@@ -176,13 +193,20 @@ int ck_cmd_server(int argc, char **argv)
     bool disable_agent = false;
     int v = 0;
     const ck_flag flags[] = {
-        {"data-dir", CK_FLAG_STRING, &srv.data_dir, "Folder to hold state (default /var/lib/ckube)"},
-        {"secure-port", CK_FLAG_INT, &srv.secure_port, "The port on which to serve HTTPS (default 6443)"},
-        {"bind-address", CK_FLAG_STRING, &srv.bind_address, "The IP address on which to listen (default 0.0.0.0)"},
-        {"advertise-address", CK_FLAG_STRING, &srv.advertise_address, "The IP address on which to advertise the apiserver to members of the cluster"},
-        {"service-cluster-ip-range", CK_FLAG_STRING, &srv.service_cidr, "A CIDR notation IP range from which to assign service cluster IPs (default 10.0.0.0/24)"},
-        {"service-node-port-range", CK_FLAG_STRING, &srv.node_port_range, "A port range to reserve for services with NodePort visibility (default 30000-32767)"},
-        {"disable-agent", CK_FLAG_BOOL, &disable_agent, "Do not run the node agent (kubelet, proxy) in this process"},
+        {"data-dir", CK_FLAG_STRING, &srv.data_dir,
+         "Folder to hold state (default /var/lib/ckube)"},
+        {"secure-port", CK_FLAG_INT, &srv.secure_port,
+         "The port on which to serve HTTPS (default 6443)"},
+        {"bind-address", CK_FLAG_STRING, &srv.bind_address,
+         "The IP address on which to listen (default 0.0.0.0)"},
+        {"advertise-address", CK_FLAG_STRING, &srv.advertise_address,
+         "The IP address on which to advertise the apiserver to members of the cluster"},
+        {"service-cluster-ip-range", CK_FLAG_STRING, &srv.service_cidr,
+         "A CIDR notation IP range from which to assign service cluster IPs (default 10.0.0.0/24)"},
+        {"service-node-port-range", CK_FLAG_STRING, &srv.node_port_range,
+         "A port range to reserve for services with NodePort visibility (default 30000-32767)"},
+        {"disable-agent", CK_FLAG_BOOL, &disable_agent,
+         "Do not run the node agent (kubelet, proxy) in this process"},
         {"v", CK_FLAG_INT, &v, "Log level verbosity"},
     };
     const ck_command_spec spec = {"ckube server", "[flags]",
@@ -192,7 +216,9 @@ int ck_cmd_server(int argc, char **argv)
     int rc = ck_flags_parse(&spec, argc, argv, NULL, NULL);
     if (rc) return rc > 0 ? 0 : 1;
     ck_log_verbosity = v;
-    if (!disable_agent) ck_log_info("server: the node agent is not implemented yet; running the control plane only");
+    if (!disable_agent)
+        ck_log_info(
+            "server: the node agent is not implemented yet; running the control plane only");
     if (mkdir_p(srv.data_dir, 0700) < 0) {
         fprintf(stderr, "Error: cannot create %s: %s\n", srv.data_dir, strerror(errno));
         return 1;
@@ -209,28 +235,47 @@ int ck_cmd_apiserver(int argc, char **argv)
     bool b = false;
     const char *s = NULL;
     const ck_flag flags[] = {
-        {"secure-port", CK_FLAG_INT, &srv.secure_port, "The port on which to serve HTTPS (default 6443)"},
-        {"bind-address", CK_FLAG_STRING, &srv.bind_address, "The IP address on which to listen (default 0.0.0.0)"},
-        {"advertise-address", CK_FLAG_STRING, &srv.advertise_address, "The IP address on which to advertise the apiserver to members of the cluster"},
-        {"service-cluster-ip-range", CK_FLAG_STRING, &srv.service_cidr, "A CIDR notation IP range from which to assign service cluster IPs (default 10.0.0.0/24)"},
-        {"service-node-port-range", CK_FLAG_STRING, &srv.node_port_range, "A port range to reserve for services with NodePort visibility (default 30000-32767)"},
-        {"tls-cert-file", CK_FLAG_STRING, &srv.tls_cert_file, "File containing the default x509 certificate for HTTPS"},
-        {"tls-private-key-file", CK_FLAG_STRING, &srv.tls_key_file, "File containing the default x509 private key matching --tls-cert-file"},
-        {"client-ca-file", CK_FLAG_STRING, &srv.client_ca_file, "Client certificates signed by this CA are authenticated (user = CN, groups = O)"},
-        {"data-dir", CK_FLAG_STRING, &srv.data_dir, "Folder of the embedded SQLite store and generated PKI when --etcd-servers is not set (ckube; default /var/lib/ckube)"},
+        {"secure-port", CK_FLAG_INT, &srv.secure_port,
+         "The port on which to serve HTTPS (default 6443)"},
+        {"bind-address", CK_FLAG_STRING, &srv.bind_address,
+         "The IP address on which to listen (default 0.0.0.0)"},
+        {"advertise-address", CK_FLAG_STRING, &srv.advertise_address,
+         "The IP address on which to advertise the apiserver to members of the cluster"},
+        {"service-cluster-ip-range", CK_FLAG_STRING, &srv.service_cidr,
+         "A CIDR notation IP range from which to assign service cluster IPs (default 10.0.0.0/24)"},
+        {"service-node-port-range", CK_FLAG_STRING, &srv.node_port_range,
+         "A port range to reserve for services with NodePort visibility (default 30000-32767)"},
+        {"tls-cert-file", CK_FLAG_STRING, &srv.tls_cert_file,
+         "File containing the default x509 certificate for HTTPS"},
+        {"tls-private-key-file", CK_FLAG_STRING, &srv.tls_key_file,
+         "File containing the default x509 private key matching --tls-cert-file"},
+        {"client-ca-file", CK_FLAG_STRING, &srv.client_ca_file,
+         "Client certificates signed by this CA are authenticated (user = CN, groups = O)"},
+        {"data-dir", CK_FLAG_STRING, &srv.data_dir,
+         "Folder of the embedded SQLite store and generated PKI when --etcd-servers is not set "
+         "(ckube; default /var/lib/ckube)"},
         {"v", CK_FLAG_INT, &v, "Log level verbosity"},
         {"logtostderr", CK_FLAG_BOOL, &b, "Log to standard error (always, in ckube)"},
-        {"allow-privileged", CK_FLAG_BOOL, &b, "If true, allow privileged containers (enforced by the kubelet)"},
+        {"allow-privileged", CK_FLAG_BOOL, &b,
+         "If true, allow privileged containers (enforced by the kubelet)"},
         {"etcd-servers", CK_FLAG_STRING, &s, "List of etcd servers to connect with", true},
-        {"etcd-cafile", CK_FLAG_STRING, &s, "SSL Certificate Authority file used to secure etcd communication", true},
-        {"etcd-certfile", CK_FLAG_STRING, &s, "SSL certification file used to secure etcd communication", true},
-        {"etcd-keyfile", CK_FLAG_STRING, &s, "SSL key file used to secure etcd communication", true},
-        {"token-auth-file", CK_FLAG_STRING, &s, "Bearer tokens file (token,user,uid,\"group1,group2\")", true},
-        {"authorization-mode", CK_FLAG_STRING, &s, "Ordered list of plug-ins to do authorization", true},
+        {"etcd-cafile", CK_FLAG_STRING, &s,
+         "SSL Certificate Authority file used to secure etcd communication", true},
+        {"etcd-certfile", CK_FLAG_STRING, &s,
+         "SSL certification file used to secure etcd communication", true},
+        {"etcd-keyfile", CK_FLAG_STRING, &s, "SSL key file used to secure etcd communication",
+         true},
+        {"token-auth-file", CK_FLAG_STRING, &s,
+         "Bearer tokens file (token,user,uid,\"group1,group2\")", true},
+        {"authorization-mode", CK_FLAG_STRING, &s, "Ordered list of plug-ins to do authorization",
+         true},
         {"enable-admission-plugins", CK_FLAG_STRING, &s, "Admission plugins to enable", true},
-        {"enable-bootstrap-token-auth", CK_FLAG_BOOL, &b, "Enable bootstrap tokens in kube-system", true},
-        {"service-account-key-file", CK_FLAG_STRING, &s, "Key to verify service account tokens", true},
-        {"kubelet-client-certificate", CK_FLAG_STRING, &s, "Client certificate for kubelet connections", true},
+        {"enable-bootstrap-token-auth", CK_FLAG_BOOL, &b, "Enable bootstrap tokens in kube-system",
+         true},
+        {"service-account-key-file", CK_FLAG_STRING, &s, "Key to verify service account tokens",
+         true},
+        {"kubelet-client-certificate", CK_FLAG_STRING, &s,
+         "Client certificate for kubelet connections", true},
         {"kubelet-client-key", CK_FLAG_STRING, &s, "Client key for kubelet connections", true},
         {"log-dir", CK_FLAG_STRING, &s, "If non-empty, write log files in this directory", true},
         {"audit-log-path", CK_FLAG_STRING, &s, "Audit log file", true},
@@ -246,7 +291,8 @@ int ck_cmd_apiserver(int argc, char **argv)
     if (rc) return rc > 0 ? 0 : 1;
     ck_log_verbosity = v;
     if (!srv.tls_cert_file != !srv.tls_key_file) {
-        fprintf(stderr, "Error: --tls-cert-file and --tls-private-key-file must be given together\n");
+        fprintf(stderr,
+                "Error: --tls-cert-file and --tls-private-key-file must be given together\n");
         return 1;
     }
     if (mkdir_p(srv.data_dir, 0700) < 0) {
@@ -267,7 +313,8 @@ int ck_cmd_kubectl(int argc, char **argv)
         const char *dir = getenv("CKUBE_DATA_DIR");
         own = xasprintf("%s/admin.kubeconfig", dir && *dir ? dir : "/var/lib/ckube");
         if (access(own, R_OK) != 0) {
-            fprintf(stderr, "Error: %s: %s (is `ckube server` running? set CKUBE_DATA_DIR or KUBECONFIG)\n",
+            fprintf(stderr,
+                    "Error: %s: %s (is `ckube server` running? set CKUBE_DATA_DIR or KUBECONFIG)\n",
                     own, strerror(errno));
             free(own);
             return 1;
@@ -277,7 +324,8 @@ int ck_cmd_kubectl(int argc, char **argv)
     const char *bin = access("/usr/bin/kubectl", X_OK) == 0 ? "/usr/bin/kubectl" : "kubectl";
     char **args = xcalloc((size_t)argc + 1, sizeof(char *));
     args[0] = (char *)"kubectl";
-    for (int i = 1; i < argc; i++) args[i] = argv[i];
+    for (int i = 1; i < argc; i++)
+        args[i] = argv[i];
     execvp(bin, args);
     fprintf(stderr, "Error: cannot run kubectl: %s\n", strerror(errno));
     free(args);

@@ -38,7 +38,9 @@ struct ck_apiserver {
     h2o_context_t h2o_ctx;
     h2o_evloop_t *loop;
     uint64_t last_tick_ms, last_compact_ms;
-    int64_t compact_target;
+    int64_t compact_target; /* revision seen at the last compaction interval */
+    int64_t compact_goal;   /* compaction in progress up to this revision */
+    int64_t compacting;     /* compacted so far */
     bool ready;
 };
 

@@ -6,8 +6,10 @@
 
 static const ck_column default_columns[] = {
     {"Name", "string", "name", "Name must be unique within a namespace.", 0},
-    {"Created At", "date", "", "CreationTimestamp is a timestamp representing the server time "
-                              "when this object was created.", 0},
+    {"Created At", "date", "",
+     "CreationTimestamp is a timestamp representing the server time "
+     "when this object was created.",
+     0},
 };
 
 static void default_row(const json_t *obj, json_t *cells)
@@ -40,12 +42,12 @@ json_t *ck_table_for(ck_rtype *rt, json_t *const *objs, size_t n, bool include_o
     void (*row)(const json_t *, json_t *) = rt->def->columns ? rt->def->table_row : default_row;
     json_t *defs = json_array();
     for (unsigned i = 0; i < ncols; i++)
-        json_array_append_new(defs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", cols[i].name,
-                                              "type", is_age(&cols[i]) ? "string" : cols[i].type,
-                                              "format",
-                                              cols[i].format ? cols[i].format : "", "description",
-                                              cols[i].description ? cols[i].description : "",
-                                              "priority", cols[i].priority));
+        json_array_append_new(defs,
+                              json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", cols[i].name, "type",
+                                        is_age(&cols[i]) ? "string" : cols[i].type, "format",
+                                        cols[i].format ? cols[i].format : "", "description",
+                                        cols[i].description ? cols[i].description : "", "priority",
+                                        cols[i].priority));
     json_t *rows = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *cells = json_array();

@@ -108,8 +108,10 @@ static void emit(watcher *w, const char *type, const ck_obj *o)
     } else {
         size_t n;
         char *view = ck_json_view(w->rt, o->json, o->len, &n);
-        if (view) append(w, view, n);
-        else append(w, o->json, o->len);
+        if (view)
+            append(w, view, n);
+        else
+            append(w, o->json, o->len);
         free(view);
     }
     append(w, "}\n", 2);
@@ -151,9 +153,12 @@ static void on_event(const ck_cache_event *ev, void *ctx)
         break;
     case CK_WATCH_MODIFIED:
         /* Moving in or out of the selection looks like an add or a delete. */
-        if (now && before) emit(w, "MODIFIED", ev->obj);
-        else if (now) emit(w, "ADDED", ev->obj);
-        else if (before) emit(w, "DELETED", ev->obj);
+        if (now && before)
+            emit(w, "MODIFIED", ev->obj);
+        else if (now)
+            emit(w, "ADDED", ev->obj);
+        else if (before)
+            emit(w, "DELETED", ev->obj);
         break;
     case CK_WATCH_DELETED:
         if (now || before) emit(w, "DELETED", ev->obj);
@@ -187,8 +192,8 @@ static json_t *bookmark(watcher *w, int64_t rev, bool initial_end)
     if (initial_end)
         json_object_set_new(md, "annotations",
                             json_pack("{s:s}", "k8s.io/initial-events-end", "true"));
-    return json_pack("{s:s, s:s, s:o}", "kind", w->rt->res->kind, "apiVersion",
-                     w->rt->api_version, "metadata", md);
+    return json_pack("{s:s, s:s, s:o}", "kind", w->rt->res->kind, "apiVersion", w->rt->api_version,
+                     "metadata", md);
 }
 
 void ck_rest_watch(ck_request *r, ck_reqinfo *ri)

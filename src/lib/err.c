@@ -32,8 +32,8 @@ int ck_error(ck_err **err, int code, const char *reason, const char *fmt, ...)
     return r;
 }
 
-int ck_error_details(ck_err **err, int code, const char *reason, json_t *details,
-                     const char *fmt, ...)
+int ck_error_details(ck_err **err, int code, const char *reason, json_t *details, const char *fmt,
+                     ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -17,8 +17,8 @@ typedef struct ck_err {
 int ck_error(ck_err **err, int code, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Like ck_error, with a details object whose ownership passes to the error. */
-int ck_error_details(ck_err **err, int code, const char *reason, json_t *details,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int ck_error_details(ck_err **err, int code, const char *reason, json_t *details, const char *fmt,
+                     ...) __attribute__((format(printf, 5, 6)));
 void ck_err_free(ck_err *err);
 static inline void ck_err_freep(ck_err **e)
 {

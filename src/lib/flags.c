@@ -14,10 +14,13 @@ void ck_flags_usage(const ck_command_spec *spec, FILE *out)
     if (spec->nflags) fputs("\nFlags:\n", out);
     for (unsigned i = 0; i < spec->nflags; i++) {
         const ck_flag *f = &spec->flags[i];
-        const char *arg = f->kind == CK_FLAG_STRING ? " string" : f->kind == CK_FLAG_INT ? " int" : "";
+        const char *arg = f->kind == CK_FLAG_STRING ? " string"
+                          : f->kind == CK_FLAG_INT  ? " int"
+                                                    : "";
         char left[64];
         snprintf(left, sizeof left, "--%s%s", f->name, arg);
-        fprintf(out, "      %-36s %s%s\n", left, f->help, f->reserved ? " (not implemented yet)" : "");
+        fprintf(out, "      %-36s %s%s\n", left, f->help,
+                f->reserved ? " (not implemented yet)" : "");
     }
     fprintf(out, "  -h, --help%29s help for %s\n", "", spec->name);
 }
@@ -57,7 +60,8 @@ static int set_value(const ck_command_spec *spec, const ck_flag *f, const char *
         break;
     }
     }
-    fprintf(stderr, "Error: invalid argument \"%s\" for \"--%s\" flag\nRun '%s --help' for usage.\n",
+    fprintf(stderr,
+            "Error: invalid argument \"%s\" for \"--%s\" flag\nRun '%s --help' for usage.\n",
             v ? v : "", f->name, spec->name);
     return -1;
 }
@@ -75,7 +79,8 @@ int ck_flags_parse(const ck_command_spec *spec, int argc, char **argv, char ***r
             return 1;
         }
         if (streq(a, "--")) {
-            for (i++; i < argc && rest; i++) (*rest)[(*nrest)++] = argv[i];
+            for (i++; i < argc && rest; i++)
+                (*rest)[(*nrest)++] = argv[i];
             break;
         }
         if (a[0] != '-' || a[1] == 0) {

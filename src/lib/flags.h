@@ -12,7 +12,7 @@ typedef enum { CK_FLAG_STRING, CK_FLAG_BOOL, CK_FLAG_INT } ck_flag_kind;
 typedef struct ck_flag {
     const char *name; /* without dashes */
     ck_flag_kind kind;
-    void *target;     /* const char ** / bool * / int * */
+    void *target; /* const char ** / bool * / int * */
     const char *help;
     bool reserved; /* accepted by name but not implemented yet: a clear error if used */
 } ck_flag;
@@ -28,8 +28,7 @@ typedef struct ck_command_spec {
 /* Parses argv[1..]. Positional arguments are collected into *rest / *nrest (pointing into
  * argv) when rest is non-NULL, otherwise they are an error. Returns 0 to proceed, 1 when
  * --help was printed (exit 0), -1 after printing an error (exit 1). */
-int ck_flags_parse(const ck_command_spec *spec, int argc, char **argv, char ***rest,
-                   int *nrest);
+int ck_flags_parse(const ck_command_spec *spec, int argc, char **argv, char ***rest, int *nrest);
 void ck_flags_usage(const ck_command_spec *spec, FILE *out);
 
 #endif

@@ -16,9 +16,9 @@ void ck_log(char level, const char *fmt, ...)
     struct tm tm;
     localtime_r(&tv.tv_sec, &tm);
     char line[2048];
-    int n = snprintf(line, sizeof line, "%c%02d%02d %02d:%02d:%02d.%06ld %7d] ", level,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     (long)tv.tv_usec, (int)getpid());
+    int n =
+        snprintf(line, sizeof line, "%c%02d%02d %02d:%02d:%02d.%06ld %7d] ", level, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec, (int)getpid());
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);

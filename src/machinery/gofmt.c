@@ -6,7 +6,6 @@
 #include "lib/util.h"
 #include "machinery/validation.h"
 
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -44,7 +43,8 @@ char *ck_go_bytes(const unsigned char *b, size_t n)
 {
     char *out = xmalloc(8 + n * 6 + 2), *p = out;
     p += sprintf(p, "[]byte{");
-    for (size_t i = 0; i < n; i++) p += sprintf(p, "%s0x%x", i ? ", " : "", b[i]);
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s0x%x", i ? ", " : "", b[i]);
     strcpy(p, "}");
     return out;
 }

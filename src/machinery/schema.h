@@ -73,8 +73,7 @@ const ck_def *ck_schema_def_by_name(const char *name);
 const ck_field *ck_schema_field(const ck_def *def, const char *name);
 /* The definition of the object at a field (object field, or item/value of array/map). */
 const ck_def *ck_schema_field_def(const ck_field *f);
-const ck_resource *ck_schema_resource(const char *group, const char *version,
-                                      const char *plural);
+const ck_resource *ck_schema_resource(const char *group, const char *version, const char *plural);
 const ck_resource *ck_schema_resource_by_kind(const char *group, const char *version,
                                               const char *kind);
 /* Definition for a group/version/kind, e.g. ("apps","v1","Deployment"). */

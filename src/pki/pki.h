@@ -11,9 +11,9 @@
 
 /* What `ckube server` needs on first start, generated under dir (DIR/pki). */
 typedef struct ck_pki_opts {
-    const char *dir;               /* DIR/pki */
-    const char *const *san_dns;    /* NULL-terminated extra DNS SANs for the apiserver */
-    const char *const *san_ips;    /* NULL-terminated extra IP SANs */
+    const char *dir;            /* DIR/pki */
+    const char *const *san_dns; /* NULL-terminated extra DNS SANs for the apiserver */
+    const char *const *san_ips; /* NULL-terminated extra IP SANs */
 } ck_pki_opts;
 
 /* Creates (or reuses, if present and valid) in opts->dir:
@@ -39,8 +39,8 @@ int ck_pki_issue_csr(const json_t *csr, const char *profile, long long seconds,
 /* General kubeconfig writer: client cert+key, or token (not both); context named as given. */
 int ck_kubeconfig_write_ex(const char *path, const char *server_url, const char *cluster,
                            const char *context, const char *user, const char *ca_pem_path,
-                           const char *cert_pem_path, const char *key_pem_path,
-                           const char *token, ck_err **err);
+                           const char *cert_pem_path, const char *key_pem_path, const char *token,
+                           ck_err **err);
 
 /* `ckube certs ...` subcommand. */
 int ck_cmd_certs(int argc, char **argv);

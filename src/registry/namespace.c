@@ -32,8 +32,10 @@ static void ns_prepare_update(json_t *obj, const json_t *old)
 {
     json_t *fin = ck_obj_get(old, "spec.finalizers");
     json_t *spec = ck_obj_ensure(obj, "spec");
-    if (fin) json_object_set(spec, "finalizers", fin);
-    else json_object_del(spec, "finalizers");
+    if (fin)
+        json_object_set(spec, "finalizers", fin);
+    else
+        json_object_del(spec, "finalizers");
 }
 
 static void ns_validate(const json_t *obj, ck_field_errors *fe)

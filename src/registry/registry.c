@@ -67,7 +67,8 @@ void ck_registry_init(void)
             abort();
         }
         rt->schema = ck_schema_def(rt->res->def);
-        rt->api_version = *d->group ? xasprintf("%s/%s", d->group, d->version) : xstrdup(d->version);
+        rt->api_version =
+            *d->group ? xasprintf("%s/%s", d->group, d->version) : xstrdup(d->version);
         rt->qualified = *d->group ? xasprintf("%s.%s", d->plural, d->group) : xstrdup(d->plural);
         rt->has_status = ck_csv_has(rt->res->subresources, "status");
         rt->has_scale = ck_csv_has(rt->res->subresources, "scale");

@@ -115,5 +115,4 @@ void ck_obj_default_str(json_t *obj, const char *path, const char *value);
 void ck_obj_default_int(json_t *obj, const char *path, json_int_t value);
 void ck_obj_default_bool(json_t *obj, const char *path, bool value);
 
-
 #endif

@@ -32,9 +32,9 @@ typedef enum { CK_EVENT_PUT = 1, CK_EVENT_DELETE = 2 } ck_event_type;
 
 typedef struct ck_event {
     ck_event_type type;
-    ck_kv kv;      /* PUT: the new version; DELETE: key, mod_rev = deletion revision,
-                      value = the last value before deletion */
-    ck_kv prev;    /* the previous version for PUT of an existing key (key NULL if none) */
+    ck_kv kv;   /* PUT: the new version; DELETE: key, mod_rev = deletion revision,
+                   value = the last value before deletion */
+    ck_kv prev; /* the previous version for PUT of an existing key (key NULL if none) */
 } ck_event;
 
 typedef struct ck_event_list {

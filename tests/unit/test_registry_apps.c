@@ -51,9 +51,10 @@ static void test_deployment_validation(void)
     json_t *d = js(DEPLOY);
     json_object_set_new(ck_obj_get(d, "spec.template.metadata.labels"), "app", json_string("x"));
     create_steps(rt, d);
-    CHECK_INVALID(rt, d, NULL,
-                  "Deployment.apps \"web\" is invalid: spec.template.metadata.labels: Invalid "
-                  "value: map[string]string{\"app\":\"x\"}: `selector` does not match template `labels`");
+    CHECK_INVALID(
+        rt, d, NULL,
+        "Deployment.apps \"web\" is invalid: spec.template.metadata.labels: Invalid "
+        "value: map[string]string{\"app\":\"x\"}: `selector` does not match template `labels`");
     json_decref(d);
 
     d = js(DEPLOY);
@@ -69,7 +70,8 @@ static void test_deployment_validation(void)
     create_steps(rt, d);
     CHECK_INVALID(rt, d, NULL,
                   "Deployment.apps \"web\" is invalid: [spec.selector: Required value, "
-                  "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"web\"}: `selector` "
+                  "spec.template.metadata.labels: Invalid value: "
+                  "map[string]string{\"app\":\"web\"}: `selector` "
                   "does not match template `labels`]");
     json_decref(d);
 

@@ -512,11 +512,12 @@ static void test_rc_podtemplate(void)
     json_object_set_new(ck_obj_get(rc, "spec.selector"), "app", json_string("y"));
     json_object_set_new(ck_obj_get(rc, "spec.template.spec"), "restartPolicy",
                         json_string("Never"));
-    CHECK_ERR("replicationcontrollers", "ReplicationController", rc, NULL,
-              "ReplicationController \"r\" is invalid: [spec.template.metadata.labels: Invalid "
-              "value: map[string]string{\"app\":\"x\"}: `selector` does not match template `labels`, "
-              "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: "
-              "\"Always\"]");
+    CHECK_ERR(
+        "replicationcontrollers", "ReplicationController", rc, NULL,
+        "ReplicationController \"r\" is invalid: [spec.template.metadata.labels: Invalid "
+        "value: map[string]string{\"app\":\"x\"}: `selector` does not match template `labels`, "
+        "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: "
+        "\"Always\"]");
     CHECK(def("replicationcontrollers")->generation);
     json_decref(rc);
     json_t *pt =

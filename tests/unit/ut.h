@@ -25,7 +25,7 @@ static int ut_passed, ut_failed;
             ut_passed++;                                                                           \
         } else {                                                                                   \
             ut_failed++;                                                                           \
-            fprintf(stderr, "FAIL %s:%d: %s == %s\n  got:  %s\n  want: %s\n", __FILE__, __LINE__, \
+            fprintf(stderr, "FAIL %s:%d: %s == %s\n  got:  %s\n  want: %s\n", __FILE__, __LINE__,  \
                     #a, #b, _a ? _a : "(null)", _b ? _b : "(null)");                               \
         }                                                                                          \
     } while (0)
@@ -37,12 +37,11 @@ static int ut_passed, ut_failed;
             ut_passed++;                                                                           \
         } else {                                                                                   \
             ut_failed++;                                                                           \
-            fprintf(stderr, "FAIL %s:%d: %s == %s (got %lld, want %lld)\n", __FILE__, __LINE__,   \
+            fprintf(stderr, "FAIL %s:%d: %s == %s (got %lld, want %lld)\n", __FILE__, __LINE__,    \
                     #a, #b, _a, _b);                                                               \
         }                                                                                          \
     } while (0)
 
-#define UT_DONE()                                                                                  \
-    (printf("%d passed, %d failed\n", ut_passed, ut_failed), ut_failed ? 1 : 0)
+#define UT_DONE() (printf("%d passed, %d failed\n", ut_passed, ut_failed), ut_failed ? 1 : 0)
 
 #endif
