@@ -369,9 +369,14 @@ size_t ck_cache_count(ck_cache *c, ck_rtype *rt, const char *ns)
 int ck_cache_replay(ck_cache *c, int64_t after, ck_rtype *rt, ck_cache_listener fn, void *ctx,
                     ck_err **err)
 {
-    if (after < c->oldest)
+    /* The window ends where the ring was trimmed or storage was compacted, whichever is
+     * later: a resourceVersion the store no longer knows is gone for watches too. */
+    int64_t oldest = c->oldest;
+    int64_t compacted = c->store->ops->compacted_rev(c->store);
+    if (compacted > oldest) oldest = compacted;
+    if (after < oldest)
         return ck_error(err, 410, CK_GONE, "too old resource version: %lld (%lld)",
-                        (long long)after, (long long)c->oldest + 1);
+                        (long long)after, (long long)oldest + 1);
     for (size_t k = 0; k < c->ring_n; k++) {
         ck_cache_event *ev = &c->ring[(c->ring_start + k) % RING_CAP];
         if (ev->rev <= after) continue;

@@ -16,7 +16,6 @@
 #include "pki/sajwt.h"
 #include "registry/registry.h"
 
-#define COMPACT_INTERVAL_MS (5 * 60 * 1000)
 #define COMPACT_STEP 2000
 
 /* First usable address of the service range: the `kubernetes` Service's ClusterIP. */
@@ -94,7 +93,8 @@ void ck_apiserver_tick(ck_apiserver *srv)
         srv->compacting = st->ops->compacted_rev(st);
         ck_err_free(err);
     }
-    if (now - srv->last_compact_ms >= COMPACT_INTERVAL_MS) {
+    if (srv->compaction_interval_ms > 0 &&
+        now - srv->last_compact_ms >= (uint64_t)srv->compaction_interval_ms) {
         if (srv->compact_target > done) {
             srv->compact_goal = srv->compact_target;
             srv->compacting = done;
@@ -184,6 +184,7 @@ static void defaults(ck_apiserver *srv)
     srv->node_port_range = "30000-32767";
     srv->data_dir = "/var/lib/ckube";
     srv->anonymous_auth = true;
+    srv->compaction_interval_ms = 5 * 60 * 1000;
 }
 
 int ck_cmd_server(int argc, char **argv)
@@ -205,6 +206,9 @@ int ck_cmd_server(int argc, char **argv)
          "A CIDR notation IP range from which to assign service cluster IPs (default 10.0.0.0/24)"},
         {"service-node-port-range", CK_FLAG_STRING, &srv.node_port_range,
          "A port range to reserve for services with NodePort visibility (default 30000-32767)"},
+        {"etcd-compaction-interval", CK_FLAG_DURATION, &srv.compaction_interval_ms,
+         "The interval of compaction requests. If 0, the compaction request from apiserver is "
+         "disabled. (default 5m0s)"},
         {"disable-agent", CK_FLAG_BOOL, &disable_agent,
          "Do not run the node agent (kubelet, proxy) in this process"},
         {"v", CK_FLAG_INT, &v, "Log level verbosity"},
@@ -258,6 +262,9 @@ int ck_cmd_apiserver(int argc, char **argv)
         {"logtostderr", CK_FLAG_BOOL, &b, "Log to standard error (always, in ckube)"},
         {"allow-privileged", CK_FLAG_BOOL, &b,
          "If true, allow privileged containers (enforced by the kubelet)"},
+        {"etcd-compaction-interval", CK_FLAG_DURATION, &srv.compaction_interval_ms,
+         "The interval of compaction requests. If 0, the compaction request from apiserver is "
+         "disabled. (default 5m0s)"},
         {"etcd-servers", CK_FLAG_STRING, &s, "List of etcd servers to connect with", true},
         {"etcd-cafile", CK_FLAG_STRING, &s,
          "SSL Certificate Authority file used to secure etcd communication", true},

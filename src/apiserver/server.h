@@ -27,6 +27,7 @@ struct ck_apiserver {
     const char *client_ca_file;
     const char *sa_key_file; /* service-account token signing key (DATA/pki/sa.key) */
     bool anonymous_auth;
+    int64_t compaction_interval_ms; /* --etcd-compaction-interval; 0 disables */
 
     /* state */
     ck_store *store;

@@ -14,15 +14,42 @@ void ck_flags_usage(const ck_command_spec *spec, FILE *out)
     if (spec->nflags) fputs("\nFlags:\n", out);
     for (unsigned i = 0; i < spec->nflags; i++) {
         const ck_flag *f = &spec->flags[i];
-        const char *arg = f->kind == CK_FLAG_STRING ? " string"
-                          : f->kind == CK_FLAG_INT  ? " int"
-                                                    : "";
+        const char *arg = f->kind == CK_FLAG_STRING     ? " string"
+                          : f->kind == CK_FLAG_INT      ? " int"
+                          : f->kind == CK_FLAG_DURATION ? " duration"
+                                                        : "";
         char left[64];
         snprintf(left, sizeof left, "--%s%s", f->name, arg);
         fprintf(out, "      %-36s %s%s\n", left, f->help,
                 f->reserved ? " (not implemented yet)" : "");
     }
     fprintf(out, "  -h, --help%29s help for %s\n", "", spec->name);
+}
+
+int64_t ck_parse_duration_ms(const char *s)
+{
+    if (!s || !*s) return -1;
+    if (streq(s, "0")) return 0;
+    static const struct {
+        const char *unit;
+        double ms;
+    } units[] = {{"ms", 1},      {"us", 0.001}, {"µs", 0.001}, {"ns", 0.000001},
+                 {"h", 3600000}, {"m", 60000},  {"s", 1000}};
+    double total = 0;
+    while (*s) {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (end == s || errno || v < 0) return -1;
+        s = end;
+        size_t i = 0;
+        for (; i < sizeof units / sizeof units[0]; i++)
+            if (has_prefix(s, units[i].unit)) break;
+        if (i == sizeof units / sizeof units[0]) return -1;
+        total += v * units[i].ms;
+        s += strlen(units[i].unit);
+    }
+    return total > 9.2e18 ? -1 : (int64_t)total;
 }
 
 static const ck_flag *find(const ck_command_spec *spec, const char *name, size_t len)
@@ -49,6 +76,14 @@ static int set_value(const ck_command_spec *spec, const ck_flag *f, const char *
             return 0;
         }
         break;
+    case CK_FLAG_DURATION: {
+        int64_t ms = ck_parse_duration_ms(v);
+        if (ms >= 0) {
+            *(int64_t *)f->target = ms;
+            return 0;
+        }
+        break;
+    }
     case CK_FLAG_INT: {
         char *end;
         errno = 0;

@@ -5,9 +5,12 @@
 #define CK_FLAGS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
-typedef enum { CK_FLAG_STRING, CK_FLAG_BOOL, CK_FLAG_INT } ck_flag_kind;
+/* CK_FLAG_DURATION takes Go duration syntax ("5m0s", "1h", "250ms") into an int64_t of
+ * milliseconds. */
+typedef enum { CK_FLAG_STRING, CK_FLAG_BOOL, CK_FLAG_INT, CK_FLAG_DURATION } ck_flag_kind;
 
 typedef struct ck_flag {
     const char *name; /* without dashes */
@@ -30,5 +33,7 @@ typedef struct ck_command_spec {
  * --help was printed (exit 0), -1 after printing an error (exit 1). */
 int ck_flags_parse(const ck_command_spec *spec, int argc, char **argv, char ***rest, int *nrest);
 void ck_flags_usage(const ck_command_spec *spec, FILE *out);
+/* Parses a Go duration ("1h2m3.5s", "300ms", "0") into milliseconds; -1 if malformed. */
+int64_t ck_parse_duration_ms(const char *s);
 
 #endif
