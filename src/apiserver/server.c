@@ -187,6 +187,25 @@ static void defaults(ck_apiserver *srv)
     srv->compaction_interval_ms = 5 * 60 * 1000;
 }
 
+/* Flags `ckube server` and `ckube apiserver` share, bound to an ck_apiserver named srv. */
+#define SERVING_FLAGS(srv)                                                                         \
+    {"secure-port", CK_FLAG_INT, &(srv).secure_port,                                               \
+     "The port on which to serve HTTPS (default 6443)"},                                           \
+        {"bind-address", CK_FLAG_STRING, &(srv).bind_address,                                      \
+         "The IP address on which to listen (default 0.0.0.0)"},                                   \
+        {"advertise-address", CK_FLAG_STRING, &(srv).advertise_address,                            \
+         "The IP address on which to advertise the apiserver to members of the cluster"},          \
+        {"service-cluster-ip-range", CK_FLAG_STRING, &(srv).service_cidr,                          \
+         "A CIDR notation IP range from which to assign service cluster IPs (default "             \
+         "10.0.0.0/24)"},                                                                          \
+        {"service-node-port-range", CK_FLAG_STRING, &(srv).node_port_range,                        \
+         "A port range to reserve for services with NodePort visibility (default 30000-32767)"},   \
+    {                                                                                              \
+        "etcd-compaction-interval", CK_FLAG_DURATION, &(srv).compaction_interval_ms,               \
+            "The interval of compaction requests. If 0, the compaction request from apiserver is " \
+            "disabled. (default 5m0s)"                                                             \
+    }
+
 int ck_cmd_server(int argc, char **argv)
 {
     ck_apiserver srv = {0};
@@ -196,19 +215,7 @@ int ck_cmd_server(int argc, char **argv)
     const ck_flag flags[] = {
         {"data-dir", CK_FLAG_STRING, &srv.data_dir,
          "Folder to hold state (default /var/lib/ckube)"},
-        {"secure-port", CK_FLAG_INT, &srv.secure_port,
-         "The port on which to serve HTTPS (default 6443)"},
-        {"bind-address", CK_FLAG_STRING, &srv.bind_address,
-         "The IP address on which to listen (default 0.0.0.0)"},
-        {"advertise-address", CK_FLAG_STRING, &srv.advertise_address,
-         "The IP address on which to advertise the apiserver to members of the cluster"},
-        {"service-cluster-ip-range", CK_FLAG_STRING, &srv.service_cidr,
-         "A CIDR notation IP range from which to assign service cluster IPs (default 10.0.0.0/24)"},
-        {"service-node-port-range", CK_FLAG_STRING, &srv.node_port_range,
-         "A port range to reserve for services with NodePort visibility (default 30000-32767)"},
-        {"etcd-compaction-interval", CK_FLAG_DURATION, &srv.compaction_interval_ms,
-         "The interval of compaction requests. If 0, the compaction request from apiserver is "
-         "disabled. (default 5m0s)"},
+        SERVING_FLAGS(srv),
         {"disable-agent", CK_FLAG_BOOL, &disable_agent,
          "Do not run the node agent (kubelet, proxy) in this process"},
         {"v", CK_FLAG_INT, &v, "Log level verbosity"},
@@ -239,16 +246,7 @@ int ck_cmd_apiserver(int argc, char **argv)
     bool b = false;
     const char *s = NULL;
     const ck_flag flags[] = {
-        {"secure-port", CK_FLAG_INT, &srv.secure_port,
-         "The port on which to serve HTTPS (default 6443)"},
-        {"bind-address", CK_FLAG_STRING, &srv.bind_address,
-         "The IP address on which to listen (default 0.0.0.0)"},
-        {"advertise-address", CK_FLAG_STRING, &srv.advertise_address,
-         "The IP address on which to advertise the apiserver to members of the cluster"},
-        {"service-cluster-ip-range", CK_FLAG_STRING, &srv.service_cidr,
-         "A CIDR notation IP range from which to assign service cluster IPs (default 10.0.0.0/24)"},
-        {"service-node-port-range", CK_FLAG_STRING, &srv.node_port_range,
-         "A port range to reserve for services with NodePort visibility (default 30000-32767)"},
+        SERVING_FLAGS(srv),
         {"tls-cert-file", CK_FLAG_STRING, &srv.tls_cert_file,
          "File containing the default x509 certificate for HTTPS"},
         {"tls-private-key-file", CK_FLAG_STRING, &srv.tls_key_file,
@@ -262,9 +260,6 @@ int ck_cmd_apiserver(int argc, char **argv)
         {"logtostderr", CK_FLAG_BOOL, &b, "Log to standard error (always, in ckube)"},
         {"allow-privileged", CK_FLAG_BOOL, &b,
          "If true, allow privileged containers (enforced by the kubelet)"},
-        {"etcd-compaction-interval", CK_FLAG_DURATION, &srv.compaction_interval_ms,
-         "The interval of compaction requests. If 0, the compaction request from apiserver is "
-         "disabled. (default 5m0s)"},
         {"etcd-servers", CK_FLAG_STRING, &s, "List of etcd servers to connect with", true},
         {"etcd-cafile", CK_FLAG_STRING, &s,
          "SSL Certificate Authority file used to secure etcd communication", true},

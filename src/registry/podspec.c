@@ -282,43 +282,43 @@ static void container_defaults(json_t *c)
     ck_resource_list_defaults(json_object_get(res, "requests"));
 }
 
-static const char *const volume_sources[] = {"emptyDir",
-                                             "hostPath",
-                                             "gitRepo",
-                                             "gcePersistentDisk",
-                                             "awsElasticBlockStore",
-                                             "secret",
-                                             "nfs",
-                                             "iscsi",
-                                             "glusterfs",
-                                             "flocker",
-                                             "persistentVolumeClaim",
-                                             "rbd",
-                                             "cinder",
-                                             "cephfs",
-                                             "quobyte",
-                                             "downwardAPI",
-                                             "fc",
-                                             "flexVolume",
-                                             "configMap",
-                                             "azureFile",
-                                             "vsphereVolume",
-                                             "photonPersistentDisk",
-                                             "portworxVolume",
-                                             "azureDisk",
-                                             "storageos",
-                                             "projected",
-                                             "scaleIO",
-                                             "csi",
-                                             "ephemeral",
-                                             "image",
-                                             NULL};
+const char *const ck_volume_sources[] = {"emptyDir",
+                                         "hostPath",
+                                         "gitRepo",
+                                         "gcePersistentDisk",
+                                         "awsElasticBlockStore",
+                                         "secret",
+                                         "nfs",
+                                         "iscsi",
+                                         "glusterfs",
+                                         "flocker",
+                                         "persistentVolumeClaim",
+                                         "rbd",
+                                         "cinder",
+                                         "cephfs",
+                                         "quobyte",
+                                         "downwardAPI",
+                                         "fc",
+                                         "flexVolume",
+                                         "configMap",
+                                         "azureFile",
+                                         "vsphereVolume",
+                                         "photonPersistentDisk",
+                                         "portworxVolume",
+                                         "azureDisk",
+                                         "storageos",
+                                         "projected",
+                                         "scaleIO",
+                                         "csi",
+                                         "ephemeral",
+                                         "image",
+                                         NULL};
 
 static void volume_defaults(json_t *v)
 {
     if (!json_is_object(v)) return;
     bool any = false;
-    for (const char *const *s = volume_sources; *s; s++)
+    for (const char *const *s = ck_volume_sources; *s; s++)
         any |= json_object_get(v, *s) != NULL;
     if (!any) json_object_set_new(v, "emptyDir", json_object());
     static const char *const moded[] = {"secret", "configMap", "downwardAPI", "projected"};

@@ -72,4 +72,7 @@ void ck_pv_access_modes(const json_t *modes, const char *path, const char *requi
 char *ck_pv_modes_string(const json_t *modes);
 char *ck_pv_quantity(const json_t *v);
 
+/* The volume source fields of a Volume, NULL-terminated. */
+extern const char *const ck_volume_sources[];
+
 #endif

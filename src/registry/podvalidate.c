@@ -343,36 +343,7 @@ static void host_ports(const json_t *ctrs, const char *path, ck_field_errors *fe
 /* ValidateVolumes; fills vols with the valid names. */
 static void volumes(const json_t *list, const char *path, strset *vols, ck_field_errors *fe)
 {
-    static const char *const srcs[] = {"emptyDir",
-                                       "hostPath",
-                                       "gitRepo",
-                                       "gcePersistentDisk",
-                                       "awsElasticBlockStore",
-                                       "secret",
-                                       "nfs",
-                                       "iscsi",
-                                       "glusterfs",
-                                       "flocker",
-                                       "persistentVolumeClaim",
-                                       "rbd",
-                                       "cinder",
-                                       "cephfs",
-                                       "quobyte",
-                                       "downwardAPI",
-                                       "fc",
-                                       "flexVolume",
-                                       "configMap",
-                                       "azureFile",
-                                       "vsphereVolume",
-                                       "photonPersistentDisk",
-                                       "portworxVolume",
-                                       "azureDisk",
-                                       "storageos",
-                                       "projected",
-                                       "scaleIO",
-                                       "csi",
-                                       "ephemeral",
-                                       "image"};
+    const char *const *srcs = ck_volume_sources;
     /* Upstream's spelling of the paths it reports for a second volume type. */
     static const char *const shown[] = {"emptyDir",
                                         "hostPath",
@@ -417,7 +388,7 @@ static void volumes(const json_t *list, const char *path, strset *vols, ck_field
     {
         unsigned before = ck_ferrs_count(fe);
         int n = 0;
-        for (size_t s = 0; s < ARRAY_SIZE(srcs); s++) {
+        for (size_t s = 0; srcs[s]; s++) {
             const json_t *src = json_object_get(v, srcs[s]);
             if (!src) continue;
             if (n++) {

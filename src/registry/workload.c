@@ -1,4 +1,5 @@
 /* Validators and printer helpers shared by the non-core kinds; see workload.h. */
+#include "registry/corefmt.h"
 #include "registry/workload.h"
 
 #include <stdio.h>
@@ -405,20 +406,7 @@ char *ck_format_labels(const json_t *labels)
 
 char *ck_human_duration(int64_t s)
 {
-    if (s < -1) return xstrdup("<invalid>");
-    if (s < 0) return xstrdup("0s");
-    if (s < 120) return xasprintf("%llds", (long long)s);
-    long long m = s / 60, h = s / 3600, d = h / 24;
-    if (m < 10)
-        return s % 60 ? xasprintf("%lldm%llds", m, (long long)(s % 60)) : xasprintf("%lldm", m);
-    if (m < 180) return xasprintf("%lldm", m);
-    if (h < 8) return m % 60 ? xasprintf("%lldh%lldm", h, m % 60) : xasprintf("%lldh", h);
-    if (h < 48) return xasprintf("%lldh", h);
-    if (h < 24 * 8) return h % 24 ? xasprintf("%lldd%lldh", d, h % 24) : xasprintf("%lldd", d);
-    if (h < 24 * 365 * 2) return xasprintf("%lldd", d);
-    if (h < 24 * 365 * 8)
-        return d % 365 ? xasprintf("%lldy%lldd", d / 365, d % 365) : xasprintf("%lldy", d / 365);
-    return xasprintf("%lldy", d / 365);
+    return ck_fmt_duration(s);
 }
 
 /* ---- time ------------------------------------------------------------------------------- */
