@@ -86,7 +86,10 @@ void ck_http_release(void)
     }
 }
 
-void ck_send(ck_request *r, int status, const char *content_type, const char *body, size_t len)
+/* Sends body, which lives as long as the request's pool, now or after the next group
+ * commit. The deferred entry doubles as the generator: h2o calls it back if the client goes
+ * away first. */
+static void send_body(ck_request *r, int status, const char *content_type, h2o_iovec_t body)
 {
     if (r->responded) return;
     r->responded = true;
@@ -95,34 +98,56 @@ void ck_send(ck_request *r, int status, const char *content_type, const char *bo
     req->res.reason = "";
     /* A length keeps HTTP/1.1 connections alive for every status (h2o closes them after
      * a non-200 response without one). */
-    req->res.content_length = len;
+    req->res.content_length = body.len;
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                    strlen(content_type));
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-cache, private"));
+    deferred *d = h2o_mem_alloc_pool(&req->pool, sizeof *d);
+    memset(d, 0, sizeof *d);
+    d->super.proceed = deferred_proceed;
+    d->super.stop = deferred_stop;
+    d->req = req;
+    d->body = body;
+    h2o_start_response(req, &d->super);
     ck_store *st = r->srv->store;
     if (st && st->ops->pending && st->ops->pending(st)) {
-        deferred *d = h2o_mem_alloc_pool(&req->pool, sizeof *d);
-        memset(d, 0, sizeof *d);
-        d->super.proceed = deferred_proceed;
-        d->super.stop = deferred_stop;
-        d->req = req;
-        d->body = h2o_strdup(&req->pool, body, len);
         d->next = deferred_head;
         if (deferred_head) deferred_head->pprev = &d->next;
         d->pprev = &deferred_head;
         deferred_head = d;
-        h2o_start_response(req, &d->super);
         return;
     }
-    h2o_send_inline(req, body, len);
+    h2o_send(req, &d->body, 1, H2O_SEND_STATE_FINAL);
+}
+
+void ck_send(ck_request *r, int status, const char *content_type, const char *body, size_t len)
+{
+    if (r->responded) return;
+    send_body(r, status, content_type, h2o_strdup(&r->h2o->pool, body, len));
+}
+
+static void free_linked(void *slot)
+{
+    free(*(char **)slot);
+}
+
+void ck_send_owned(ck_request *r, int status, const char *content_type, char *body, size_t len)
+{
+    if (r->responded) {
+        free(body);
+        return;
+    }
+    /* The buffer is freed with the request's pool, after h2o has written it. */
+    char **slot = h2o_mem_alloc_shared(&r->h2o->pool, sizeof *slot, free_linked);
+    *slot = body;
+    send_body(r, status, content_type, h2o_iovec_init(body, len));
 }
 
 void ck_send_json(ck_request *r, int status, json_t *v)
 {
     char *s = json_dumps(v, JSON_COMPACT);
-    ck_send(r, status, "application/json", s, strlen(s));
-    free(s);
+    ck_send_owned(r, status, "application/json", s, strlen(s));
     json_decref(v);
 }
 

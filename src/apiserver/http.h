@@ -45,6 +45,8 @@ const char *ck_header(const ck_request *r, const char *name);
 
 /* Sends a complete response. The body is copied. */
 void ck_send(ck_request *r, int status, const char *content_type, const char *body, size_t len);
+/* Like ck_send, but takes ownership of a malloc'd body instead of copying it. */
+void ck_send_owned(ck_request *r, int status, const char *content_type, char *body, size_t len);
 /* Serializes v (reference stolen) as JSON and sends it. */
 void ck_send_json(ck_request *r, int status, json_t *v);
 /* Sends the Status object for err (not freed). */

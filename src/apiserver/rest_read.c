@@ -359,8 +359,7 @@ void ck_rest_list(ck_request *r, ck_reqinfo *ri)
             p += c.items[i]->len;
         }
         p += sprintf(p, "]}");
-        ck_send(r, 200, "application/json", buf, (size_t)(p - buf));
-        free(buf);
+        ck_send_owned(r, 200, "application/json", buf, (size_t)(p - buf));
     }
     free(next);
     goto done;

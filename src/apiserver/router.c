@@ -2,6 +2,7 @@
  * requests by verb. Authorization is a placeholder until RBAC: authenticated users may
  * do everything, anonymous users only read the public info endpoints (as upstream's
  * system:public-info-viewer role allows). */
+#include <ctype.h>
 #include <stdio.h>
 
 #include "apiserver/api.h"
@@ -136,31 +137,36 @@ static bool public_path(const char *path)
     return false;
 }
 
-static void forbid_anonymous(ck_request *r, const ck_reqinfo *ri)
+/* Unauthenticated requests: 401 when anonymous requests are disabled, else the 403 that
+ * upstream's authorizer gives system:anonymous for anything but the public endpoints. */
+static void refuse_unauthenticated(ck_request *r, const ck_reqinfo *ri)
 {
-    if (!ri->resource_request) {
-        ck_send_status(r, 403, CK_FORBIDDEN,
-                       "forbidden: User \"system:anonymous\" cannot %s path \"%s\"",
-                       streq(r->method, "GET") ? "get" : "post", r->path);
+    if (!r->srv->anonymous_auth) {
+        ck_send_status(r, 401, CK_UNAUTHORIZED, "Unauthorized");
         return;
     }
-    char scope[300];
-    if (ri->ns)
-        snprintf(scope, sizeof scope, "in the namespace \"%s\"", ri->ns);
-    else
-        snprintf(scope, sizeof scope, "at the cluster scope");
-    ck_err e = {.code = 403, .reason = CK_FORBIDDEN};
-    e.message = xasprintf("%s%s%s is forbidden: User \"system:anonymous\" cannot %s resource "
-                          "\"%s%s%s\" in API group \"%s\" %s",
-                          ri->plural, ri->name ? " \"" : "", ri->name ? ri->name : "", ri->verb,
-                          ri->plural, ri->sub ? "/" : "", ri->sub ? ri->sub : "", ri->group, scope);
-    if (ri->name) {
-        char *m = e.message;
-        e.message = xasprintf("%s", m);
-        free(m);
+    if (!ri->resource_request) {
+        char verb[16];
+        snprintf(verb, sizeof verb, "%s", r->method);
+        for (char *c = verb; *c; c++) *c = (char)tolower((unsigned char)*c);
+        ck_send_status(r, 403, CK_FORBIDDEN,
+                       "forbidden: User \"system:anonymous\" cannot %s path \"%s\"", verb,
+                       r->path);
+        return;
     }
+    cleanup_free char *what =
+        ri->name ? xasprintf("%s \"%s\"", ri->plural, ri->name) : xstrdup(ri->plural);
+    cleanup_free char *resource =
+        ri->sub ? xasprintf("%s/%s", ri->plural, ri->sub) : xstrdup(ri->plural);
+    cleanup_free char *scope = ri->ns ? xasprintf("in the namespace \"%s\"", ri->ns)
+                                      : xstrdup("at the cluster scope");
+    ck_err e = {.code = 403, .reason = CK_FORBIDDEN};
+    e.message = xasprintf("%s is forbidden: User \"system:anonymous\" cannot %s resource \"%s\" "
+                          "in API group \"%s\" %s",
+                          what, ri->verb, resource, ri->group, scope);
     e.details = json_pack("{s:s}", "kind", ri->plural);
     if (ri->name) json_object_set_new(e.details, "name", json_string(ri->name));
+    if (*ri->group) json_object_set_new(e.details, "group", json_string(ri->group));
     ck_send_err(r, &e);
     free(e.message);
     json_decref(e.details);
@@ -267,7 +273,7 @@ void ck_api_handle(ck_request *r)
     ck_reqinfo ri;
     bool res = ck_reqinfo_parse(r->method, r->path, is_watch(r), &ri);
     if (!r->authenticated) {
-        forbid_anonymous(r, &ri);
+        refuse_unauthenticated(r, &ri);
         ck_reqinfo_clear(&ri);
         return;
     }

@@ -251,6 +251,9 @@ int ck_cmd_apiserver(int argc, char **argv)
          "File containing the default x509 certificate for HTTPS"},
         {"tls-private-key-file", CK_FLAG_STRING, &srv.tls_key_file,
          "File containing the default x509 private key matching --tls-cert-file"},
+        {"anonymous-auth", CK_FLAG_BOOL, &srv.anonymous_auth,
+         "Enables anonymous requests (user system:anonymous); when false they get 401 (default "
+         "true)"},
         {"client-ca-file", CK_FLAG_STRING, &srv.client_ca_file,
          "Client certificates signed by this CA are authenticated (user = CN, groups = O)"},
         {"data-dir", CK_FLAG_STRING, &srv.data_dir,

@@ -71,4 +71,20 @@ expect_match "no client certificate: forbidden as system:anonymous" "$out" 'User
 out=$(curl -s --cacert ca.pem --cert stranger.pem --key stranger-key.pem "https://127.0.0.1:$PORT/api/v1/namespaces" 2>&1; echo "rc=$?")
 expect_no_match "a client certificate from another CA is refused" "$out" '"kind":"NamespaceList"'
 
+# --anonymous-auth=false: unauthenticated requests get 401 instead of 403.
+stop_server
+PORT=$(free_port)
+"$CKUBE" apiserver --bind-address=127.0.0.1 --secure-port="$PORT" --anonymous-auth=false \
+    --tls-cert-file=server.pem --tls-private-key-file=server-key.pem --client-ca-file=ca.pem \
+    --data-dir="$WORK/apiserver" >>"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 200); do
+    curl -s --cacert ca.pem --max-time 1 "https://127.0.0.1:$PORT/readyz" 2>/dev/null | grep -q ok && break
+    sleep 0.1
+done
+out=$(curl -s --cacert ca.pem "https://127.0.0.1:$PORT/api/v1/namespaces")
+expect_match "--anonymous-auth=false: 401 Unauthorized" "$out" '"reason":"Unauthorized".*"code":401'
+out=$(curl -s --cacert ca.pem --cert admin.pem --key admin-key.pem "https://127.0.0.1:$PORT/api/v1/namespaces")
+expect_match "--anonymous-auth=false: client certificates still work" "$out" '"kind":"NamespaceList"'
+
 finish

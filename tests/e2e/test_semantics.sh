@@ -61,6 +61,10 @@ out=$("${CURL[@]}" --max-time 10 "$CM?watch=1&timeoutSeconds=1")
 expect_match "a watch sends the current objects first" "$out" '"type":"ADDED"'
 [ $((SECONDS - start)) -le 4 ] && ok "timeoutSeconds=1 ends the watch" || fail "watch did not end after timeoutSeconds=1 ($((SECONDS - start))s)"
 
+out=$("${CURL[@]}" --http1.1 --max-time 10 -D "$WORK/h1" "$CM?watch=1&timeoutSeconds=1")
+expect_match "HTTP/1.1 watch streams events" "$out" '"type":"ADDED"'
+expect_match "HTTP/1.1 watch is chunked" "$(cat "$WORK/h1")" '[Tt]ransfer-[Ee]ncoding: chunked'
+
 # watch from a resourceVersion replays what happened since
 rv=$("${CURL[@]}" "$CM" | sed -n 's/^{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"\([0-9]*\)".*/\1/p')
 post '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"later","labels":{"w":"yes"}}}' >/dev/null
