@@ -131,8 +131,6 @@ ck_obj *ck_obj_make(ck_rtype *rt, const char *rest, const ck_kv *kv, int64_t rev
         *slash = 0;
         o->ns = o->key;
         o->name = slash + 1;
-        /* Keep the key intact for ordering: store "ns/name" with the slash restored
-         * in a second buffer is wasteful; instead compare on (ns, name) pairs. */
     } else {
         o->name = o->key;
     }

@@ -15,7 +15,7 @@
 typedef struct ck_obj {
     int refs;
     ck_rtype *rt;     /* storage rtype */
-    char *key;        /* "ns/name" or "name" */
+    char *key;        /* storage for ns and name: "ns\0name" or "name" */
     const char *ns;   /* points into key, NULL when cluster-scoped */
     const char *name; /* points into key */
     int64_t mod_rev, create_rev;

@@ -414,20 +414,9 @@ static int delete_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const 
     if (check_preconditions(rt, old, opts, err) < 0) return -1;
     json_t *doc = ck_obj_parse(old);
     int r;
-    const char *policy = json_string_value(json_object_get(opts, "propagationPolicy"));
-    bool orphan = json_is_true(json_object_get(opts, "orphanDependents"));
-    json_t *fin = json_object_get(json_object_get(doc, "metadata"), "finalizers");
-    /* Foreground and Orphan propagation are carried by finalizers the garbage collector
-     * acts on; until it runs they are recorded like upstream does. */
-    if (policy && streq(policy, "Foreground")) {
-        if (!fin)
-            json_object_set_new(json_object_get(doc, "metadata"), "finalizers", fin = json_array());
-        json_array_append_new(fin, json_string("foregroundDeletion"));
-    } else if ((policy && streq(policy, "Orphan")) || orphan) {
-        (void)0; /* orphaning is the behaviour without a garbage collector */
-    }
+    /* propagationPolicy is accepted; with no garbage collector yet, every policy deletes
+     * the object alone (Foreground/Orphan finalizers would never be removed). */
     bool held = rt->def->begin_delete && !deleting(doc) && rt->def->begin_delete(doc);
-    if (held && !json_object_get(json_object_get(doc, "metadata"), "finalizers")) held = true;
     if (has_finalizers(doc) || held) {
         if (deleting(doc)) {
             out->json = xstrndup(old->json, old->len);

@@ -132,20 +132,21 @@ static const char *default_manager(ck_request *r)
     return slash ? h2o_strdup(&r->h2o->pool, ua, (size_t)(slash - ua)).base : ua;
 }
 
-void ck_rest_create(ck_request *r, ck_reqinfo *ri)
+/* Creates obj (stolen; already decoded and field-validated) and answers 201. A PUT that
+ * creates passes the URL's name, which the body must match. */
+static void create_obj(ck_request *r, ck_reqinfo *ri, json_t *obj)
 {
     ck_err *err = NULL;
-    json_t *obj = NULL;
     ck_written w = {0};
-    if (ri->sub || ri->name) {
-        ck_send_status(r, 405, CK_METHOD_NOT_ALLOWED,
-                       "the server does not allow this method on the requested resource");
-        return;
-    }
-    if (check_dry_run(r, &err) < 0 || check_field_manager(r, &err) < 0 ||
-        ck_decode_body(r, &obj, &err) < 0 ||
-        field_validation(r, ri->rt, ri->rt->schema, obj, true, &err) < 0)
+    const char *name = ck_obj_str(obj, "metadata.name");
+    if (ri->name && name && !streq(name, ri->name)) {
+        ck_error(&err, 400, CK_BAD_REQUEST,
+                 "the name of the object (%s) does not match the name on the URL (%s)", name,
+                 ri->name);
         goto fail;
+    }
+    if (ri->name)
+        json_object_set_new(ck_obj_ensure(obj, "metadata"), "name", json_string(ri->name));
     ck_write_opts o = {
         .dry_run = dry_run(r), .field_manager = default_manager(r), .operation = "Update"};
     if (ck_objstore_create(r->srv, ri->rt, ri->ns, obj, &o, &w, &err) < 0) goto fail;
@@ -157,6 +158,26 @@ fail:
 done:
     ck_written_clear(&w);
     json_decref(obj);
+}
+
+void ck_rest_create(ck_request *r, ck_reqinfo *ri)
+{
+    ck_err *err = NULL;
+    json_t *obj = NULL;
+    if (ri->sub || ri->name) {
+        ck_send_status(r, 405, CK_METHOD_NOT_ALLOWED,
+                       "the server does not allow this method on the requested resource");
+        return;
+    }
+    if (check_dry_run(r, &err) < 0 || check_field_manager(r, &err) < 0 ||
+        ck_decode_body(r, &obj, &err) < 0 ||
+        field_validation(r, ri->rt, ri->rt->schema, obj, true, &err) < 0) {
+        ck_send_err(r, err);
+        ck_err_free(err);
+        json_decref(obj);
+        return;
+    }
+    create_obj(r, ri, obj);
 }
 
 /* Scale subresource: a view of spec.replicas and the selector. */
@@ -278,12 +299,9 @@ void ck_rest_update(ck_request *r, ck_reqinfo *ri)
     }
     ck_obj *old = ck_cache_get(r->srv->cache, ri->rt, ri->ns, ri->name);
     if (!old) {
-        /* PUT creates for kinds that allow it (upstream: AllowCreateOnUpdate, e.g. leases,
-         * endpoints, events); otherwise 404. */
-        if (streq(ri->rt->def->plural, "endpoints") || streq(ri->rt->def->plural, "leases") ||
-            streq(ri->rt->def->plural, "events")) {
-            json_decref(obj);
-            ck_rest_create(r, ri);
+        /* PUT creates for kinds that allow it (upstream's AllowCreateOnUpdate); else 404. */
+        if (ri->rt->def->create_on_update && !ri->sub) {
+            create_obj(r, ri, obj);
             return;
         }
         ck_send_not_found(r, ri->rt, ri->name);

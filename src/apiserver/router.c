@@ -148,18 +148,18 @@ static void refuse_unauthenticated(ck_request *r, const ck_reqinfo *ri)
     if (!ri->resource_request) {
         char verb[16];
         snprintf(verb, sizeof verb, "%s", r->method);
-        for (char *c = verb; *c; c++) *c = (char)tolower((unsigned char)*c);
+        for (char *c = verb; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
         ck_send_status(r, 403, CK_FORBIDDEN,
-                       "forbidden: User \"system:anonymous\" cannot %s path \"%s\"", verb,
-                       r->path);
+                       "forbidden: User \"system:anonymous\" cannot %s path \"%s\"", verb, r->path);
         return;
     }
     cleanup_free char *what =
         ri->name ? xasprintf("%s \"%s\"", ri->plural, ri->name) : xstrdup(ri->plural);
     cleanup_free char *resource =
         ri->sub ? xasprintf("%s/%s", ri->plural, ri->sub) : xstrdup(ri->plural);
-    cleanup_free char *scope = ri->ns ? xasprintf("in the namespace \"%s\"", ri->ns)
-                                      : xstrdup("at the cluster scope");
+    cleanup_free char *scope =
+        ri->ns ? xasprintf("in the namespace \"%s\"", ri->ns) : xstrdup("at the cluster scope");
     ck_err e = {.code = 403, .reason = CK_FORBIDDEN};
     e.message = xasprintf("%s is forbidden: User \"system:anonymous\" cannot %s resource \"%s\" "
                           "in API group \"%s\" %s",

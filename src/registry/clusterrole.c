@@ -27,6 +27,7 @@ const ck_rtype_def ck_reg_clusterrole = {
     .group = "rbac.authorization.k8s.io",
     .version = "v1",
     .plural = "clusterroles",
+    .create_on_update = true,
     .validate = validate,
     .validate_name = ck_name_is_path_segment,
 };

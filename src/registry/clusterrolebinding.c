@@ -13,6 +13,7 @@ const ck_rtype_def ck_reg_clusterrolebinding = {
     .group = "rbac.authorization.k8s.io",
     .version = "v1",
     .plural = "clusterrolebindings",
+    .create_on_update = true,
     .defaults = ck_binding_defaults,
     .validate = validate,
     .validate_update = ck_validate_binding_update,

@@ -162,6 +162,7 @@ const ck_rtype_def ck_reg_endpoints = {
     .group = "",
     .version = "v1",
     .plural = "endpoints",
+    .create_on_update = true,
     .defaults = ep_defaults,
     .validate = ep_validate,
     .columns = ep_columns,

@@ -208,6 +208,7 @@ const ck_rtype_def ck_reg_endpointslice = {
     .group = "discovery.k8s.io",
     .version = "v1",
     .plural = "endpointslices",
+    .create_on_update = true,
     .defaults = defaults,
     .prepare_update = prepare_update,
     .validate = validate,

@@ -47,6 +47,7 @@ const ck_rtype_def ck_reg_lease = {
     .group = "coordination.k8s.io",
     .version = "v1",
     .plural = "leases",
+    .create_on_update = true,
     .validate = validate,
     .columns = columns,
     .ncolumns = ARRAY_SIZE(columns),

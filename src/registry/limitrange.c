@@ -164,6 +164,7 @@ const ck_rtype_def ck_reg_limitrange = {
     .group = "",
     .version = "v1",
     .plural = "limitranges",
+    .create_on_update = true,
     .defaults = lr_defaults,
     .validate = lr_validate,
 };

@@ -81,6 +81,8 @@ typedef struct ck_rtype_def {
     bool no_status_reset;
     /* Sets metadata.generation to 1 on create and bumps it on spec changes. */
     bool generation;
+    /* PUT of a missing object creates it (upstream's AllowCreateOnUpdate). */
+    bool create_on_update;
     /* DELETE answers with the deleted object rather than a Status (pods, namespaces). */
     bool return_deleted;
 } ck_rtype_def;

@@ -43,6 +43,7 @@ const ck_rtype_def ck_reg_role = {
     .group = "rbac.authorization.k8s.io",
     .version = "v1",
     .plural = "roles",
+    .create_on_update = true,
     .validate = validate,
     .validate_name = ck_name_is_path_segment,
 };

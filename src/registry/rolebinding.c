@@ -143,6 +143,7 @@ const ck_rtype_def ck_reg_rolebinding = {
     .group = RBAC_GROUP,
     .version = "v1",
     .plural = "rolebindings",
+    .create_on_update = true,
     .defaults = ck_binding_defaults,
     .validate = validate,
     .validate_update = ck_validate_binding_update,

@@ -47,6 +47,15 @@ out=$("${CURL[@]}" -X DELETE -H 'Content-Type: application/json' \
     -d "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"preconditions\":{\"uid\":\"$uid\"}}" "$CM/batch-2")
 expect_match "a matching precondition deletes" "$out" '"status":"Success"'
 
+# PUT of a missing object: creates for kinds that allow it (leases), 404 for others
+out=$("${CURL[@]}" -X PUT -H 'Content-Type: application/json' -o /dev/null -w '%{http_code}' \
+    -d '{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"lock"},"spec":{"holderIdentity":"me"}}' \
+    "$API/apis/coordination.k8s.io/v1/namespaces/default/leases/lock")
+expect_eq "PUT creates a missing lease" "$out" "201"
+out=$("${CURL[@]}" -X PUT -H 'Content-Type: application/json' \
+    -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"absent"}}' "$CM/absent")
+expect_match "PUT of a missing configmap is 404" "$out" '"code":404'
+
 # method and media type errors
 out=$("${CURL[@]}" -X POST -H 'Content-Type: application/json' -d '{}' "$CM/x")
 expect_match "POST to an object is 405" "$out" '"code":405'
