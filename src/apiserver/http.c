@@ -206,13 +206,15 @@ static int hexval(int c)
     return -1;
 }
 
-/* Percent-decodes [s, s+n); '+' becomes a space when plus is set (query strings). */
-static char *url_decode(const char *s, size_t n, bool plus)
+/* Percent-decodes [s, s+n); '+' becomes a space when plus is set (query strings). An escaped
+ * NUL byte, which C strings cannot carry, sets *nul. */
+static char *url_decode(const char *s, size_t n, bool plus, bool *nul)
 {
     char *out = xmalloc(n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            *o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            *o = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            if (!*o++) *nul = true;
             i += 2;
         } else if (plus && s[i] == '+') {
             *o++ = ' ';
@@ -238,8 +240,9 @@ static void parse_query(ck_request *r, const char *q, size_t n)
                 r->query = xrealloc(r->query, (size_t)cap * sizeof *r->query);
             }
             ck_query_param *p = &r->query[r->nquery++];
-            p->key = url_decode(q, (size_t)((eq ? eq : stop) - q), true);
-            p->value = eq ? url_decode(eq + 1, (size_t)(stop - eq - 1), true) : xstrdup("");
+            p->key = url_decode(q, (size_t)((eq ? eq : stop) - q), true, &r->bad_escape);
+            p->value = eq ? url_decode(eq + 1, (size_t)(stop - eq - 1), true, &r->bad_escape)
+                          : xstrdup("");
         }
         q = stop + 1;
     }
@@ -265,7 +268,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     ck_request r = {.h2o = req, .srv = srv};
     r.method = xstrndup(req->method.base, req->method.len);
     size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    r.path = url_decode(req->path.base, plen, false);
+    r.path = url_decode(req->path.base, plen, false, &r.bad_escape);
     if (req->query_at != SIZE_MAX)
         parse_query(&r, req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
     ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
@@ -289,7 +292,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
     r.authenticated = ck_authenticate(srv, sock, req, &r.user) == 0;
 
-    if (r.body_len > CK_MAX_BODY)
+    if (r.bad_escape)
+        ck_send_status(&r, 400, CK_BAD_REQUEST, "invalid URL: escaped NUL byte");
+    else if (r.body_len > CK_MAX_BODY)
         ck_send_status(&r, 413, CK_TOO_LARGE, "Request entity too large: limit is %d", CK_MAX_BODY);
     else
         ck_api_handle(&r);

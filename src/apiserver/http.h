@@ -36,6 +36,7 @@ typedef struct ck_request {
     ck_user user;
     bool authenticated;
     bool responded;
+    bool bad_escape; /* the URL escaped a NUL byte */
 } ck_request;
 
 /* Value of query parameter `key` (last occurrence) or NULL. */

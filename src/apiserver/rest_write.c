@@ -10,6 +10,7 @@
 #include "machinery/fieldvalidation.h"
 #include "machinery/patch.h"
 #include "machinery/protobuf.h"
+#include "machinery/typecheck.h"
 
 int ck_decode_body(ck_request *r, json_t **out, ck_err **err)
 {
@@ -59,8 +60,9 @@ static int field_validation(ck_request *r, ck_rtype *rt, const ck_def *def, json
                             bool decode_prefix, ck_err **err)
 {
     char **warnings = NULL;
-    if (ck_field_validation(obj, def, ck_query(r, "fieldValidation"), &warnings, err) < 0) {
-        if (decode_prefix && has_prefix((*err)->message, "strict decoding error")) {
+    if (ck_type_check(obj, def, err) < 0 ||
+        ck_field_validation(obj, def, ck_query(r, "fieldValidation"), &warnings, err) < 0) {
+        if (decode_prefix && !has_prefix((*err)->message, "fieldValidation:")) {
             char *m = xasprintf("%s in version \"%s\" cannot be handled as a %s: %s", rt->res->kind,
                                 rt->def->version, rt->res->kind, (*err)->message);
             free((*err)->message);

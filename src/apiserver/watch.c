@@ -211,6 +211,25 @@ void ck_rest_watch(ck_request *r, ck_reqinfo *ri)
     const char *bm = ck_query(r, "allowWatchBookmarks");
     const char *sie = ck_query(r, "sendInitialEvents");
     long timeout = to ? strtol(to, NULL, 10) : 0;
+    int64_t from = 0;
+    if (rvq && *rvq) {
+        char *end;
+        long long v = strtoll(rvq, &end, 10);
+        if (*end || v < 0) {
+            ck_label_selector_free(lsel);
+            ck_field_selector_free(fsel);
+            ck_send_status(r, 400, CK_BAD_REQUEST, "invalid resource version: %s", rvq);
+            return;
+        }
+        from = v;
+        if (from > ck_cache_rev(r->srv->cache)) {
+            ck_label_selector_free(lsel);
+            ck_field_selector_free(fsel);
+            ck_send_status(r, 504, CK_TIMEOUT, "Too large resource version: %lld, current: %lld",
+                           (long long)from, (long long)ck_cache_rev(r->srv->cache));
+            return;
+        }
+    }
     if (timeout <= 0) timeout = 1800 + rand() % 1800; /* upstream's min-request-timeout spread */
 
     watcher *w = h2o_mem_alloc_pool(&r->h2o->pool, sizeof *w);
@@ -249,7 +268,6 @@ void ck_rest_watch(ck_request *r, ck_reqinfo *ri)
         if (sie && streq(sie, "true") && w->bookmarks)
             emit_raw(w, "BOOKMARK", bookmark(w, cache_rev, true));
     } else {
-        int64_t from = strtoll(rvq, NULL, 10);
         w->last_rev = from;
         if (ck_cache_replay(r->srv->cache, from, ri->rt, on_event, w, &err) < 0) {
             emit_raw(w, "ERROR", ck_status_json(err));

@@ -56,6 +56,15 @@ out=$("${CURL[@]}" -X PUT -H 'Content-Type: application/json' \
     -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"absent"}}' "$CM/absent")
 expect_match "PUT of a missing configmap is 404" "$out" '"code":404'
 
+# values of the wrong type are rejected as upstream's typed decoding does; nothing stored
+out=$(post '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"typed"},"data":{"k":5}}')
+expect_match "a number where a string belongs is 400" "$out" 'cannot unmarshal number into Go struct field ConfigMap.data of type string'
+out=$(k get cm typed 2>&1)
+expect_match "the mistyped object was not stored" "$out" 'not found'
+post '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"typed-base"}}' >/dev/null
+out=$(k patch cm typed-base --type=merge -p '{"metadata":{"labels":{"n":1}}}' 2>&1)
+expect_match "a patch producing a mistyped object is refused" "$out" 'cannot unmarshal number'
+
 # method and media type errors
 out=$("${CURL[@]}" -X POST -H 'Content-Type: application/json' -d '{}' "$CM/x")
 expect_match "POST to an object is 405" "$out" '"code":405'
