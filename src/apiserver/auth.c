@@ -1,9 +1,14 @@
-/* Authentication: X.509 client certificates verified by the TLS layer against
- * --client-ca-file. The user is the subject CN, the groups are the subject O entries. */
+/* Authentication, as upstream's union of request authenticators: X.509 client certificates
+ * verified by the TLS layer against --client-ca-file (user = subject CN, groups = subject O
+ * entries), then `Authorization: Bearer` tokens (src/auth/authn.h). A presented token that
+ * no authenticator accepts is a 401 even with anonymous requests enabled. */
+#include <ctype.h>
+
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "apiserver/server.h"
+#include "auth/authn.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -39,9 +44,8 @@ static char *entry_text(X509_NAME_ENTRY *e)
     return s;
 }
 
-int ck_authenticate(ck_apiserver *srv, h2o_socket_t *sock, h2o_req_t *req, ck_user *user)
+static int cert_user(ck_apiserver *srv, h2o_socket_t *sock, ck_user *user)
 {
-    (void)req;
     SSL *ssl = socket_ssl(srv, sock);
     if (!ssl) return -1;
     X509 *cert = SSL_get0_peer_certificate(ssl);
@@ -67,12 +71,50 @@ int ck_authenticate(ck_apiserver *srv, h2o_socket_t *sock, h2o_req_t *req, ck_us
     return 0;
 }
 
+/* The token of an `Authorization: Bearer TOKEN` header (upstream's bearertoken: trimmed,
+ * scheme case-insensitive, split on single spaces), allocated; NULL when there is none. */
+static char *bearer_token(h2o_req_t *req)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    if (i < 0) return NULL;
+    h2o_iovec_t v = req->headers.entries[i].value;
+    const char *s = v.base, *e = v.base + v.len;
+    while (s < e && isspace((unsigned char)*s))
+        s++;
+    while (e > s && isspace((unsigned char)e[-1]))
+        e--;
+    if (e - s < 7 || strncasecmp(s, "bearer ", 7) != 0) return NULL;
+    s += 7;
+    const char *sp = memchr(s, ' ', (size_t)(e - s));
+    size_t n = sp ? (size_t)(sp - s) : (size_t)(e - s);
+    return n ? xstrndup(s, n) : NULL;
+}
+
+ck_authn_result ck_authenticate(ck_apiserver *srv, h2o_socket_t *sock, h2o_req_t *req,
+                                ck_user *user)
+{
+    if (cert_user(srv, sock, user) == 0) return CK_AUTHN_OK;
+    cleanup_free char *token = bearer_token(req);
+    if (!token) return CK_AUTHN_NONE;
+    json_t *auds = NULL;
+    cleanup_free char *msg = NULL;
+    bool ok = ck_authn_token(srv, token, NULL, user, &auds, &msg);
+    json_decref(auds);
+    if (ok) return CK_AUTHN_OK;
+    ck_log_error("Unable to authenticate the request: %s", msg);
+    return CK_AUTHN_INVALID;
+}
+
 void ck_user_clear(ck_user *u)
 {
     free(u->name);
     for (char **g = u->groups; g && *g; g++)
         free(*g);
     free(u->groups);
+    free(u->uid);
+    json_decref(u->extra);
     u->name = NULL;
     u->groups = NULL;
+    u->uid = NULL;
+    u->extra = NULL;
 }

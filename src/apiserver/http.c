@@ -290,7 +290,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 
     h2o_socket_t *sock =
         req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
-    r.authenticated = ck_authenticate(srv, sock, req, &r.user) == 0;
+    ck_authn_result authn = ck_authenticate(srv, sock, req, &r.user);
+    r.authenticated = authn == CK_AUTHN_OK;
+    r.bad_credentials = authn == CK_AUTHN_INVALID;
 
     if (r.bad_escape)
         ck_send_status(&r, 400, CK_BAD_REQUEST, "invalid URL: escaped NUL byte");

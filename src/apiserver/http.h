@@ -16,6 +16,8 @@ typedef struct ck_apiserver ck_apiserver;
 typedef struct ck_user {
     char *name;
     char **groups; /* NULL-terminated */
+    char *uid;     /* NULL when the authenticator gives none */
+    json_t *extra; /* {key: [values]} or NULL */
 } ck_user;
 
 typedef struct ck_query_param {
@@ -35,6 +37,7 @@ typedef struct ck_request {
     char *accept;       /* raw Accept header or NULL */
     ck_user user;
     bool authenticated;
+    bool bad_credentials; /* credentials were presented but rejected: 401 */
     bool responded;
     bool bad_escape; /* the URL escaped a NUL byte */
 } ck_request;

@@ -6,6 +6,8 @@
 #include <stdio.h>
 
 #include "apiserver/api.h"
+#include "auth/authz.h"
+#include "apiserver/rest_review.h"
 #include "apiserver/rest_sub.h"
 #include "lib/util.h"
 #include "version.h"
@@ -137,21 +139,17 @@ static bool public_path(const char *path)
     return false;
 }
 
-/* Unauthenticated requests: 401 when anonymous requests are disabled, else the 403 that
- * upstream's authorizer gives system:anonymous for anything but the public endpoints. */
-static void refuse_unauthenticated(ck_request *r, const ck_reqinfo *ri)
+/* The upstream Forbidden answer for a request the authorizers did not allow. */
+static void forbid(ck_request *r, const ck_reqinfo *ri, const char *user, const char *reason)
 {
-    if (!r->srv->anonymous_auth) {
-        ck_send_status(r, 401, CK_UNAUTHORIZED, "Unauthorized");
-        return;
-    }
+    const char *why = reason && *reason ? reason : NULL;
     if (!ri->resource_request) {
         char verb[16];
         snprintf(verb, sizeof verb, "%s", r->method);
         for (char *c = verb; *c; c++)
             *c = (char)tolower((unsigned char)*c);
-        ck_send_status(r, 403, CK_FORBIDDEN,
-                       "forbidden: User \"system:anonymous\" cannot %s path \"%s\"", verb, r->path);
+        ck_send_status(r, 403, CK_FORBIDDEN, "forbidden: User \"%s\" cannot %s path \"%s\"%s%s",
+                       user, verb, r->path, why ? ": " : "", why ? why : "");
         return;
     }
     cleanup_free char *what =
@@ -161,15 +159,51 @@ static void refuse_unauthenticated(ck_request *r, const ck_reqinfo *ri)
     cleanup_free char *scope =
         ri->ns ? xasprintf("in the namespace \"%s\"", ri->ns) : xstrdup("at the cluster scope");
     ck_err e = {.code = 403, .reason = CK_FORBIDDEN};
-    e.message = xasprintf("%s is forbidden: User \"system:anonymous\" cannot %s resource \"%s\" "
-                          "in API group \"%s\" %s",
-                          what, ri->verb, resource, ri->group, scope);
+    e.message = xasprintf("%s is forbidden: User \"%s\" cannot %s resource \"%s\" in API group "
+                          "\"%s\" %s%s%s",
+                          what, user, ri->verb, resource, ri->group, scope, why ? ": " : "",
+                          why ? why : "");
     e.details = json_pack("{s:s}", "kind", ri->plural);
     if (ri->name) json_object_set_new(e.details, "name", json_string(ri->name));
     if (*ri->group) json_object_set_new(e.details, "group", json_string(ri->group));
     ck_send_err(r, &e);
     free(e.message);
     json_decref(e.details);
+}
+
+/* Authorizes the request through the --authorization-mode chain; sends 401/403 and
+ * returns false when it may not proceed. Anonymous requests are system:anonymous in group
+ * system:unauthenticated, as upstream. */
+static bool authorize(ck_request *r, const ck_reqinfo *ri)
+{
+    if (!r->authenticated && !r->srv->anonymous_auth) {
+        ck_send_status(r, 401, CK_UNAUTHORIZED, "Unauthorized");
+        return false;
+    }
+    static const char *const anon_groups[] = {"system:unauthenticated", NULL};
+    const char *user = r->authenticated ? r->user.name : "system:anonymous";
+    char verb[16];
+    snprintf(verb, sizeof verb, "%s", r->method);
+    for (char *c = verb; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    ck_authz_attrs at = {
+        .user = user,
+        .groups = r->authenticated ? (const char *const *)r->user.groups : anon_groups,
+        .verb = ri->resource_request ? ri->verb : verb,
+        .resource_request = ri->resource_request,
+        .ns = ri->ns ? ri->ns : "",
+        .group = ri->group ? ri->group : "",
+        .version = ri->version ? ri->version : "",
+        .resource = ri->plural ? ri->plural : "",
+        .subresource = ri->sub ? ri->sub : "",
+        .name = ri->name ? ri->name : "",
+        .path = r->path,
+    };
+    char *reason = NULL;
+    ck_authz_decision d = ck_authz_chain_decide(&r->srv->authz, &at, &reason);
+    if (d != CK_AUTHZ_ALLOW) forbid(r, ri, user, reason);
+    free(reason);
+    return d == CK_AUTHZ_ALLOW;
 }
 
 /* POST-only subresources with their own handlers (rest_sub.h). */
@@ -240,6 +274,10 @@ static void route_resource(ck_request *r, ck_reqinfo *ri)
                        "the server does not allow this method on the requested resource");
         return;
     }
+    if (rt->def->review) { /* create-only, nothing stored */
+        ck_rest_review(r, ri);
+        return;
+    }
     if (streq(v, "get"))
         ck_rest_get(r, ri);
     else if (streq(v, "list"))
@@ -263,6 +301,11 @@ static void route_resource(ck_request *r, ck_reqinfo *ri)
 
 void ck_api_handle(ck_request *r)
 {
+    /* Rejected credentials fail every path, as upstream's authentication filter does. */
+    if (r->bad_credentials) {
+        ck_send_status(r, 401, CK_UNAUTHORIZED, "Unauthorized");
+        return;
+    }
     if (public_path(r->path)) {
         if (has_prefix(r->path, "/version"))
             send_version(r);
@@ -272,8 +315,7 @@ void ck_api_handle(ck_request *r)
     }
     ck_reqinfo ri;
     bool res = ck_reqinfo_parse(r->method, r->path, is_watch(r), &ri);
-    if (!r->authenticated) {
-        refuse_unauthenticated(r, &ri);
+    if (!authorize(r, &ri)) {
         ck_reqinfo_clear(&ri);
         return;
     }

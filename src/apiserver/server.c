@@ -9,6 +9,7 @@
 #include "apiserver/bootstrap.h"
 #include "apiserver/cache.h"
 #include "apiserver/watch.h"
+#include "auth/authn.h"
 #include "lib/flags.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -21,10 +22,32 @@
 /* First usable address of the service range: the `kubernetes` Service's ClusterIP. */
 int ck_service_first_ip(const char *cidr, char out[64]);
 
+/* The --authorization-mode chain; with RBAC, upstream's bootstrap policy is reconciled
+ * first (as upstream's rbac/bootstrap-roles post-start hook does). */
+static int setup_authz(ck_apiserver *srv, ck_err **err)
+{
+    if (ck_authz_chain_parse(srv, srv->authorization_mode, &srv->authz) < 0)
+        return ck_error(err, 400, CK_BAD_REQUEST, "invalid --authorization-mode %s",
+                        srv->authorization_mode);
+    for (unsigned i = 0; i < srv->authz.n; i++)
+        if (streq(srv->authz.items[i]->name, "RBAC") && ck_rbac_bootstrap(srv) < 0)
+            return ck_error(err, 500, CK_INTERNAL, "reconciling the RBAC bootstrap policy failed");
+    return 0;
+}
+
 static int start(ck_apiserver *srv)
 {
     ck_err *err = NULL;
     ck_registry_init();
+    /* Token authenticators; service-account tokens verify with the public half of the
+     * signing key unless --service-account-key-file names another key. */
+    const char *sa_pub = srv->sa_verify_key_file ? srv->sa_verify_key_file : srv->sa_key_file;
+    if (!(srv->authn = ck_authn_new(srv->token_auth_file, sa_pub, &err))) {
+        fprintf(stderr, "Error: %s\n", err->message);
+        ck_err_free(err);
+        free(srv->ca_pem);
+        return 1;
+    }
     cleanup_free char *dbdir = xasprintf("%s/db", srv->data_dir);
     if (mkdir_p(dbdir, 0700) < 0) {
         ck_log_error("cannot create %s: %s", dbdir, strerror(errno));
@@ -33,17 +56,21 @@ static int start(ck_apiserver *srv)
     cleanup_free char *dbpath = xasprintf("%s/state.db", dbdir);
     if (ck_store_sqlite_open(dbpath, &srv->store, &err) < 0 ||
         ck_cache_open(srv->store, &srv->cache, &err) < 0 || ck_bootstrap(srv, &err) < 0 ||
-        ck_http_serve(srv, &err) < 0) {
+        setup_authz(srv, &err) < 0 || ck_http_serve(srv, &err) < 0) {
         ck_log_error("%s", err ? err->message : "startup failed");
         ck_err_free(err);
+        ck_authz_chain_free(&srv->authz);
         ck_cache_free(srv->cache);
         if (srv->store) srv->store->ops->close(srv->store);
         free(srv->ca_pem);
+        ck_authn_free(srv->authn);
         return 1;
     }
+    ck_authz_chain_free(&srv->authz);
     ck_cache_free(srv->cache);
     srv->store->ops->close(srv->store);
     free(srv->ca_pem);
+    ck_authn_free(srv->authn);
     return 0;
 }
 
@@ -200,6 +227,15 @@ static void defaults(ck_apiserver *srv)
          "10.0.0.0/24)"},                                                                          \
         {"service-node-port-range", CK_FLAG_STRING, &(srv).node_port_range,                        \
          "A port range to reserve for services with NodePort visibility (default 30000-32767)"},   \
+        {"token-auth-file", CK_FLAG_STRING, &(srv).token_auth_file,                                \
+         "If set, the file that will be used to secure the secure port of the API server via "     \
+         "token authentication (token,user,uid,\"group1,group2\")"},                               \
+        {"service-account-key-file", CK_FLAG_STRING, &(srv).sa_verify_key_file,                    \
+         "PEM-encoded key used to verify ServiceAccount tokens (default: the public half of the "  \
+         "signing key, DATA/pki/sa.key)"},                                                         \
+        {"authorization-mode", CK_FLAG_STRING, &(srv).authorization_mode,                          \
+         "Ordered list of plug-ins to do authorization: AlwaysAllow, AlwaysDeny, Node, RBAC "      \
+         "(ckube server: Node,RBAC; ckube apiserver: AlwaysAllow, as upstream)"},                  \
     {                                                                                              \
         "etcd-compaction-interval", CK_FLAG_DURATION, &(srv).compaction_interval_ms,               \
             "The interval of compaction requests. If 0, the compaction request from apiserver is " \
@@ -210,6 +246,7 @@ int ck_cmd_server(int argc, char **argv)
 {
     ck_apiserver srv = {0};
     defaults(&srv);
+    srv.authorization_mode = "Node,RBAC";
     bool disable_agent = false;
     int v = 0;
     const ck_flag flags[] = {
@@ -242,6 +279,7 @@ int ck_cmd_apiserver(int argc, char **argv)
 {
     ck_apiserver srv = {0};
     defaults(&srv);
+    srv.authorization_mode = "AlwaysAllow";
     int v = 0;
     bool b = false;
     const char *s = NULL;
@@ -270,14 +308,8 @@ int ck_cmd_apiserver(int argc, char **argv)
          "SSL certification file used to secure etcd communication", true},
         {"etcd-keyfile", CK_FLAG_STRING, &s, "SSL key file used to secure etcd communication",
          true},
-        {"token-auth-file", CK_FLAG_STRING, &s,
-         "Bearer tokens file (token,user,uid,\"group1,group2\")", true},
-        {"authorization-mode", CK_FLAG_STRING, &s, "Ordered list of plug-ins to do authorization",
-         true},
         {"enable-admission-plugins", CK_FLAG_STRING, &s, "Admission plugins to enable", true},
         {"enable-bootstrap-token-auth", CK_FLAG_BOOL, &b, "Enable bootstrap tokens in kube-system",
-         true},
-        {"service-account-key-file", CK_FLAG_STRING, &s, "Key to verify service account tokens",
          true},
         {"kubelet-client-certificate", CK_FLAG_STRING, &s,
          "Client certificate for kubelet connections", true},

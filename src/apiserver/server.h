@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "apiserver/http.h"
+#include "auth/authz.h"
 #include "lib/err.h"
 #include "storage/storage.h"
 
@@ -25,9 +26,13 @@ struct ck_apiserver {
     const char *tls_cert_file;
     const char *tls_key_file;
     const char *client_ca_file;
-    const char *sa_key_file; /* service-account token signing key (DATA/pki/sa.key) */
+    const char *sa_key_file;        /* service-account token signing key (DATA/pki/sa.key) */
+    const char *sa_verify_key_file; /* --service-account-key-file; NULL: sa_key_file's */
+    const char *token_auth_file;    /* --token-auth-file or NULL */
     bool anonymous_auth;
     int64_t compaction_interval_ms; /* --etcd-compaction-interval; 0 disables */
+    const char *authorization_mode; /* --authorization-mode */
+    ck_authz_chain authz;
 
     /* state */
     ck_store *store;
@@ -35,6 +40,7 @@ struct ck_apiserver {
     ck_ipalloc *alloc; /* ClusterIP and NodePort allocators */
     char *ca_pem;      /* cluster CA (for kube-root-ca.crt) */
     SSL_CTX *ssl_ctx;
+    struct ck_authn *authn; /* bearer-token authenticators (src/auth/authn.h) */
     h2o_globalconf_t h2o_config;
     h2o_context_t h2o_ctx;
     h2o_evloop_t *loop;
@@ -45,9 +51,16 @@ struct ck_apiserver {
     bool ready;
 };
 
-/* Authenticates a request from its TLS client certificate (user = CN, groups = O).
- * Returns 0 with *user filled, or -1 for an anonymous request. */
-int ck_authenticate(ck_apiserver *srv, h2o_socket_t *sock, h2o_req_t *req, ck_user *user);
+typedef enum {
+    CK_AUTHN_OK = 0,       /* *user filled */
+    CK_AUTHN_NONE = -1,    /* no credentials: anonymous */
+    CK_AUTHN_INVALID = -2, /* credentials presented but rejected: 401 */
+} ck_authn_result;
+
+/* Authenticates a request: its TLS client certificate (user = CN, groups = O), else an
+ * `Authorization: Bearer` token (src/auth/authn.h). */
+ck_authn_result ck_authenticate(ck_apiserver *srv, h2o_socket_t *sock, h2o_req_t *req,
+                                ck_user *user);
 void ck_user_clear(ck_user *u);
 
 /* Hooks the HTTP loop calls: once when serving starts, about every 100 ms, at exit. */

@@ -42,6 +42,8 @@ const ck_rtype_def *const ck_kinds[] = {
     &ck_reg_priorityclass,
     &ck_reg_storageclass,
     &ck_reg_runtimeclass,
+    &ck_reg_selfsubjectreview,
+    &ck_reg_tokenreview,
 };
 
 const size_t ck_kinds_count = sizeof ck_kinds / sizeof ck_kinds[0];

@@ -47,6 +47,8 @@ extern const ck_rtype_def ck_reg_pdb;
 extern const ck_rtype_def ck_reg_priorityclass;
 extern const ck_rtype_def ck_reg_storageclass;
 extern const ck_rtype_def ck_reg_runtimeclass;
+extern const ck_rtype_def ck_reg_tokenreview;
+extern const ck_rtype_def ck_reg_selfsubjectreview;
 
 extern const ck_rtype_def *const ck_kinds[];
 extern const size_t ck_kinds_count;

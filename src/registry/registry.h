@@ -85,6 +85,9 @@ typedef struct ck_rtype_def {
     bool create_on_update;
     /* DELETE answers with the deleted object rather than a Status (pods, namespaces). */
     bool return_deleted;
+    /* Create-only kinds answered by src/apiserver/rest_review.c and never stored
+     * (TokenReview, SelfSubjectReview). */
+    bool review;
 } ck_rtype_def;
 
 /* A served resource type at run time. */

@@ -50,7 +50,8 @@ PORT=$(free_port)
 "$CKUBE" apiserver --bind-address=127.0.0.1 --secure-port="$PORT" --advertise-address=127.0.0.1 \
     --service-cluster-ip-range=10.0.0.0/24 --service-node-port-range=30000-32767 \
     --tls-cert-file=server.pem --tls-private-key-file=server-key.pem --client-ca-file=ca.pem \
-    --allow-privileged=true --v=2 --logtostderr=true --data-dir="$WORK/apiserver" \
+    --allow-privileged=true --v=2 --logtostderr=true --authorization-mode=RBAC,Node \
+    --data-dir="$WORK/apiserver" \
     >>"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 200); do

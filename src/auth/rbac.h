@@ -1,0 +1,48 @@
+/* RBAC internals shared by the authorizer (rbac.c), the bootstrap policy (rbac_policy.c,
+ * rbac_bootstrap.c), the unit tests and the fuzz target. */
+#ifndef CK_RBAC_H
+#define CK_RBAC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "auth/authz.h"
+
+/* True if the PolicyRule `rule` (a JSON object as in rbac.authorization.k8s.io/v1) allows
+ * the request, with upstream's matching: verbs and apiGroups with "*", resources "*",
+ * "resource/subresource" and "*\/subresource", resourceNames only for named requests,
+ * nonResourceURLs exact or with a trailing "*" prefix. Anything malformed never matches. */
+bool ck_rbac_rule_allows(const json_t *rule, const ck_authz_attrs *at);
+
+/* True if the rules `owner` (array) allow at least everything rule `sub` allows
+ * (upstream's validation.Covers for one rule). On false, *missing (if non-NULL) receives
+ * a new array of the uncovered single-verb rules. */
+bool ck_rbac_covers(const json_t *owner, const json_t *sub, json_t **missing);
+
+/* The bootstrap policy (rbac_policy.c). Rules are written as
+ * "verbs|apiGroups|resources|resourceNames|nonResourceURLs", comma-separated lists, the
+ * core group spelled "core", empty fields absent. */
+typedef struct ck_policy_role {
+    const char *name;
+    const char *aggregate_to;    /* value of the aggregate-to-<X> label, or NULL */
+    const char *aggregation;     /* aggregationRule selector aggregate-to-<X>, or NULL */
+    const char *const *rules[3]; /* up to three NULL-terminated rule lists, concatenated */
+} ck_policy_role;
+
+typedef struct ck_policy_binding {
+    const char *name, *role;
+    const char *subjects; /* "G:name;U:name;S:ns/name" (Group, User, ServiceAccount) */
+} ck_policy_binding;
+
+extern const ck_policy_role ck_policy_cluster_roles[];
+extern const unsigned ck_policy_ncluster_roles;
+extern const ck_policy_binding ck_policy_cluster_bindings[];
+extern const unsigned ck_policy_ncluster_bindings;
+
+/* Builds the ClusterRole / ClusterRoleBinding objects of the policy (new references). */
+json_t *ck_policy_role_object(const ck_policy_role *r);
+json_t *ck_policy_binding_object(const ck_policy_binding *b);
+/* Parses one rule of the policy notation into a PolicyRule object (new reference). */
+json_t *ck_policy_rule(const char *spec);
+
+#endif
