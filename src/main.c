@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "apiserver/server.h"
+#include "cmd/secrets_encrypt.h"
 #include "lib/util.h"
 #include "pki/pki.h"
 #include "version.h"
@@ -20,6 +21,7 @@ static const command commands[] = {
     {"apiserver", ck_cmd_apiserver, "Run the Kubernetes API server with upstream flags"},
     {"certs", ck_cmd_certs, "Create a CA, issue certificates and write kubeconfigs"},
     {"kubectl", ck_cmd_kubectl, "Run kubectl with the admin kubeconfig"},
+    {"secrets-encrypt", ck_cmd_secrets_encrypt, "Show or rotate the encryption of secrets at rest"},
     {"version", cmd_version, "Print the version"},
 };
 

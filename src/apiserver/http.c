@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apiserver/server.h"
+#include "audit/audit.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -94,6 +95,7 @@ static void send_body(ck_request *r, int status, const char *content_type, h2o_i
     if (r->responded) return;
     r->responded = true;
     h2o_req_t *req = r->h2o;
+    if (r->audit) ck_audit_respond(r, status, content_type, body.base, body.len);
     req->res.status = status;
     req->res.reason = "";
     /* A length keeps HTTP/1.1 connections alive for every status (h2o closes them after
@@ -260,6 +262,7 @@ static void request_free(ck_request *r)
     free(r->content_type);
     free(r->accept);
     ck_user_clear(&r->user);
+    ck_audit_event_free(r->audit);
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -293,6 +296,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     ck_authn_result authn = ck_authenticate(srv, sock, req, &r.user);
     r.authenticated = authn == CK_AUTHN_OK;
     r.bad_credentials = authn == CK_AUTHN_INVALID;
+    if (srv->audit) ck_audit_request(&r);
 
     if (r.bad_escape)
         ck_send_status(&r, 400, CK_BAD_REQUEST, "invalid URL: escaped NUL byte");

@@ -40,6 +40,8 @@ typedef struct ck_request {
     bool bad_credentials; /* credentials were presented but rejected: 401 */
     bool responded;
     bool bad_escape; /* the URL escaped a NUL byte */
+    /* The request's audit event (src/audit/audit.h), or NULL. */
+    struct ck_audit_event *audit;
 } ck_request;
 
 /* Value of query parameter `key` (last occurrence) or NULL. */

@@ -144,6 +144,18 @@ static int finish_write(ck_apiserver *srv, ck_rtype *rt, const char *ns, const c
     return finish_write(srv, rt, ns, name, rev, obj, true, out);
 }
 
+/* The strategy context of a write: the server, dry-run and the requester. */
+static ck_strategy_ctx strategy_ctx(ck_apiserver *srv, const ck_write_opts *o)
+{
+    static const char *const anon_groups[] = {"system:unauthenticated", NULL};
+    ck_strategy_ctx c = {.srv = srv, .dry_run = o && o->dry_run};
+    if (o && o->user) {
+        c.user = o->user->name ? o->user->name : "system:anonymous";
+        c.groups = o->user->name ? (const char *const *)o->user->groups : anon_groups;
+    }
+    return c;
+}
+
 static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *obj,
                       const ck_write_opts *o, ck_written *out, ck_err **err)
 {
@@ -204,7 +216,7 @@ static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *o
                              o && o->operation ? o->operation : "Update", rt->api_version,
                              o ? o->subresource : NULL, now);
 
-    ck_strategy_ctx sctx = {.srv = srv, .dry_run = o && o->dry_run};
+    ck_strategy_ctx sctx = strategy_ctx(srv, o);
     if (rt->def->before_create && rt->def->before_create(&sctx, obj, err) < 0) return -1;
     name = json_string_value(json_object_get(meta, "name"));
     char *key = ck_storage_key(rt, ns, name);
@@ -366,7 +378,7 @@ static int update_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t
         r = 0;
         goto done;
     }
-    ck_strategy_ctx sctx = {.srv = srv, .dry_run = o && o->dry_run};
+    ck_strategy_ctx sctx = strategy_ctx(srv, o);
     if (rt->def->before_update && rt->def->before_update(&sctx, obj, olddoc, err) < 0) goto done;
 
     /* Removing the last finalizer of an object being deleted deletes it. */

@@ -18,6 +18,9 @@ typedef struct ck_write_opts {
     const char *subresource;   /* "status", "scale", ... or NULL */
     const char *operation;     /* "Update" / "Apply" (managedFields) */
     bool ignore_rv;            /* do not check metadata.resourceVersion against the current */
+    /* The requesting client (anonymous when its name is NULL), passed to the strategies;
+     * NULL for the server's own writes. */
+    const ck_user *user;
 } ck_write_opts;
 
 /* The result of a write: the object as stored (serialized, with resourceVersion). */

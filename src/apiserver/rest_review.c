@@ -92,7 +92,9 @@ fail:
 
 void ck_rest_review(ck_request *r, ck_reqinfo *ri)
 {
-    if (streq(ri->plural, "tokenreviews"))
+    if (streq(ri->group, "authorization.k8s.io"))
+        ck_rest_access_review(r, ri);
+    else if (streq(ri->plural, "tokenreviews"))
         token_review(r, ri);
     else
         self_subject_review(r, ri);

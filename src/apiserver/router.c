@@ -9,6 +9,7 @@
 #include "auth/authz.h"
 #include "apiserver/rest_review.h"
 #include "apiserver/rest_sub.h"
+#include "audit/audit.h"
 #include "lib/util.h"
 #include "version.h"
 
@@ -201,6 +202,7 @@ static bool authorize(ck_request *r, const ck_reqinfo *ri)
     };
     char *reason = NULL;
     ck_authz_decision d = ck_authz_chain_decide(&r->srv->authz, &at, &reason);
+    if (r->audit) ck_audit_authorized(r->audit, d == CK_AUTHZ_ALLOW, reason);
     if (d != CK_AUTHZ_ALLOW) forbid(r, ri, user, reason);
     free(reason);
     return d == CK_AUTHZ_ALLOW;

@@ -9,6 +9,7 @@
 #include "apiserver/bootstrap.h"
 #include "apiserver/cache.h"
 #include "apiserver/watch.h"
+#include "audit/audit.h"
 #include "auth/authn.h"
 #include "lib/flags.h"
 #include "lib/log.h"
@@ -16,6 +17,7 @@
 #include "pki/pki.h"
 #include "pki/sajwt.h"
 #include "registry/registry.h"
+#include "storage/encrypted.h"
 
 #define COMPACT_STEP 2000
 
@@ -32,6 +34,17 @@ static int setup_authz(ck_apiserver *srv, ck_err **err)
     for (unsigned i = 0; i < srv->authz.n; i++)
         if (streq(srv->authz.items[i]->name, "RBAC") && ck_rbac_bootstrap(srv) < 0)
             return ck_error(err, 500, CK_INTERNAL, "reconciling the RBAC bootstrap policy failed");
+    return 0;
+}
+
+/* --encryption-provider-config: wraps the store so the configured resources are encrypted at
+ * rest (src/storage/encrypted.c); nothing above storage sees ciphertext. */
+static int setup_encryption(ck_apiserver *srv, ck_err **err)
+{
+    ck_encryption_config *cfg = NULL;
+    if (!srv->encryption_provider_config) return 0;
+    if (ck_encryption_config_load(srv->encryption_provider_config, &cfg, err) < 0) return -1;
+    srv->store = ck_store_encrypted_wrap(srv->store, cfg);
     return 0;
 }
 
@@ -54,11 +67,13 @@ static int start(ck_apiserver *srv)
         return 1;
     }
     cleanup_free char *dbpath = xasprintf("%s/state.db", dbdir);
-    if (ck_store_sqlite_open(dbpath, &srv->store, &err) < 0 ||
+    if (ck_store_sqlite_open(dbpath, &srv->store, &err) < 0 || setup_encryption(srv, &err) < 0 ||
         ck_cache_open(srv->store, &srv->cache, &err) < 0 || ck_bootstrap(srv, &err) < 0 ||
-        setup_authz(srv, &err) < 0 || ck_http_serve(srv, &err) < 0) {
+        setup_authz(srv, &err) < 0 || ck_audit_setup(srv, &err) < 0 ||
+        ck_http_serve(srv, &err) < 0) {
         ck_log_error("%s", err ? err->message : "startup failed");
         ck_err_free(err);
+        ck_audit_teardown(srv);
         ck_authz_chain_free(&srv->authz);
         ck_cache_free(srv->cache);
         if (srv->store) srv->store->ops->close(srv->store);
@@ -66,6 +81,7 @@ static int start(ck_apiserver *srv)
         ck_authn_free(srv->authn);
         return 1;
     }
+    ck_audit_teardown(srv);
     ck_authz_chain_free(&srv->authz);
     ck_cache_free(srv->cache);
     srv->store->ops->close(srv->store);
@@ -87,6 +103,7 @@ void ck_apiserver_commit(ck_apiserver *srv)
     }
     ck_http_release();
     ck_watch_release(srv);
+    if (srv->audit) ck_audit_flush(srv->audit);
 }
 
 void ck_apiserver_loop_started(ck_apiserver *srv)
@@ -236,6 +253,23 @@ static void defaults(ck_apiserver *srv)
         {"authorization-mode", CK_FLAG_STRING, &(srv).authorization_mode,                          \
          "Ordered list of plug-ins to do authorization: AlwaysAllow, AlwaysDeny, Node, RBAC "      \
          "(ckube server: Node,RBAC; ckube apiserver: AlwaysAllow, as upstream)"},                  \
+        {"audit-log-path", CK_FLAG_STRING, &(srv).audit_log_path,                                  \
+         "If set, all requests coming to the apiserver will be logged to this file. '-' means "    \
+         "standard out."},                                                                         \
+        {"audit-log-maxage", CK_FLAG_INT, &(srv).audit_log_maxage,                                 \
+         "The maximum number of days to retain old audit log files based on the timestamp "        \
+         "encoded in their filename."},                                                            \
+        {"audit-log-maxbackup", CK_FLAG_INT, &(srv).audit_log_maxbackup,                           \
+         "The maximum number of old audit log files to retain. Setting a value of 0 will mean "    \
+         "there's no restriction on the number of files."},                                        \
+        {"audit-log-maxsize", CK_FLAG_INT, &(srv).audit_log_maxsize,                               \
+         "The maximum size in megabytes of the audit log file before it gets rotated (0: 100)."},  \
+        {"audit-policy-file", CK_FLAG_STRING, &(srv).audit_policy_file,                            \
+         "Path to the file that defines the audit policy configuration (audit.k8s.io/v1 "          \
+         "Policy); without it no events are recorded."},                                           \
+        {"encryption-provider-config", CK_FLAG_STRING, &(srv).encryption_provider_config,          \
+         "The file containing configuration for encryption providers to be used for storing "      \
+         "secrets in etcd"},                                                                       \
     {                                                                                              \
         "etcd-compaction-interval", CK_FLAG_DURATION, &(srv).compaction_interval_ms,               \
             "The interval of compaction requests. If 0, the compaction request from apiserver is " \
@@ -315,10 +349,6 @@ int ck_cmd_apiserver(int argc, char **argv)
          "Client certificate for kubelet connections", true},
         {"kubelet-client-key", CK_FLAG_STRING, &s, "Client key for kubelet connections", true},
         {"log-dir", CK_FLAG_STRING, &s, "If non-empty, write log files in this directory", true},
-        {"audit-log-path", CK_FLAG_STRING, &s, "Audit log file", true},
-        {"audit-log-maxage", CK_FLAG_INT, &v, "Days to retain audit logs", true},
-        {"audit-log-maxbackup", CK_FLAG_INT, &v, "Audit log files to retain", true},
-        {"audit-log-maxsize", CK_FLAG_INT, &v, "Audit log size in MB before rotation", true},
     };
     const ck_command_spec spec = {"ckube apiserver", "[flags]",
                                   "The Kubernetes API server: validates and configures data for "

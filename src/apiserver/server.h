@@ -32,6 +32,10 @@ struct ck_apiserver {
     bool anonymous_auth;
     int64_t compaction_interval_ms; /* --etcd-compaction-interval; 0 disables */
     const char *authorization_mode; /* --authorization-mode */
+    const char *audit_log_path;     /* --audit-log-path ("-": stdout) */
+    const char *audit_policy_file;  /* --audit-policy-file */
+    int audit_log_maxage, audit_log_maxbackup, audit_log_maxsize; /* days, files, MB */
+    const char *encryption_provider_config; /* --encryption-provider-config or NULL */
     ck_authz_chain authz;
 
     /* state */
@@ -41,6 +45,7 @@ struct ck_apiserver {
     char *ca_pem;      /* cluster CA (for kube-root-ca.crt) */
     SSL_CTX *ssl_ctx;
     struct ck_authn *authn; /* bearer-token authenticators (src/auth/authn.h) */
+    struct ck_audit *audit; /* NULL when auditing is off (src/audit/audit.h) */
     h2o_globalconf_t h2o_config;
     h2o_context_t h2o_ctx;
     h2o_evloop_t *loop;

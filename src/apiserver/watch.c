@@ -5,6 +5,7 @@
 
 #include "apiserver/api.h"
 #include "apiserver/watch.h"
+#include "audit/audit.h"
 #include "lib/util.h"
 #include "machinery/selector.h"
 
@@ -23,6 +24,7 @@ typedef struct watcher {
     bool sending, closing, finished;
     uint64_t deadline, last_bookmark;
     int64_t last_rev;
+    ck_audit_event *audit; /* ends (ResponseComplete) with the watch */
     struct watcher *next, **pprev;
 } watcher;
 
@@ -40,6 +42,7 @@ static void release(watcher *w)
     free(w->inflight);
     ck_label_selector_free(w->lsel);
     ck_field_selector_free(w->fsel);
+    ck_audit_watch_done(w->audit);
     /* w itself lives in the request's memory pool. */
 }
 
@@ -259,6 +262,7 @@ void ck_rest_watch(ck_request *r, ck_reqinfo *ri)
     h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-cache, private"));
     h2o_start_response(r->h2o, &w->super);
+    if (r->audit) w->audit = ck_audit_watch_started(r);
 
     int64_t cache_rev = ck_cache_rev(r->srv->cache);
     bool send_initial = sie ? streq(sie, "true") : (!rvq || !*rvq || streq(rvq, "0"));

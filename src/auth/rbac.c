@@ -437,6 +437,38 @@ static ck_authz_decision rbac_authorize(ck_authorizer *base, const ck_authz_attr
     return CK_AUTHZ_ALLOW;
 }
 
+/* Appends copies of the rules of every role granted to subject in m that applies in ns
+ * (ClusterRoleBindings always; RoleBindings only in ns, and none for ns ""). */
+static void collect(const rbac *a, const map *m, const char *subject, const char *ns, json_t *out)
+{
+    const glist *l = map_get(m, subject);
+    for (size_t i = 0; l && i < l->n; i++) {
+        const grant *g = &l->v[i];
+        if (g->ns && strcmp(g->ns, ns) != 0) continue;
+        const crole *r = map_get_h(g->cluster ? &a->croles : &a->roles, g->role_key, g->role_hash);
+        size_t k;
+        json_t *rule;
+        if (r)
+            json_array_foreach(json_object_get(r->doc, "rules"), k, rule) if (json_is_object(rule))
+                json_array_append_new(out, json_deep_copy(rule));
+    }
+}
+
+json_t *ck_rbac_rules_for(const ck_authz_chain *c, const char *user, const char *const *groups,
+                          const char *ns)
+{
+    json_t *out = json_array();
+    rbac *a = NULL;
+    for (unsigned i = 0; c && i < c->n; i++)
+        if (c->items[i]->authorize == rbac_authorize) a = (rbac *)c->items[i];
+    if (!a) return out;
+    refresh(a);
+    if (user) collect(a, &a->users, user, S(ns), out);
+    for (const char *const *g = groups; g && *g; g++)
+        collect(a, &a->groups, *g, S(ns), out);
+    return out;
+}
+
 static void rbac_free(ck_authorizer *base)
 {
     rbac *a = (rbac *)base;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "auth/authz.h"
+#include "lib/err.h"
 
 /* True if the PolicyRule `rule` (a JSON object as in rbac.authorization.k8s.io/v1) allows
  * the request, with upstream's matching: verbs and apiGroups with "*", resources "*",
@@ -18,6 +19,25 @@ bool ck_rbac_rule_allows(const json_t *rule, const ck_authz_attrs *at);
  * (upstream's validation.Covers for one rule). On false, *missing (if non-NULL) receives
  * a new array of the uncovered single-verb rules. */
 bool ck_rbac_covers(const json_t *owner, const json_t *sub, json_t **missing);
+
+/* The PolicyRules RBAC grants user (with groups, NULL-terminated) in namespace ns ("":
+ * cluster-wide rules only), as upstream's rule resolver RulesFor: the roles of matching
+ * ClusterRoleBindings, then of RoleBindings in ns. A new array (empty when the chain c has
+ * no RBAC authorizer). */
+json_t *ck_rbac_rules_for(const ck_authz_chain *c, const char *user, const char *const *groups,
+                          const char *ns);
+
+/* Upstream's RBAC escalation prevention (rbac_escalation.c) for a write by user (groups
+ * NULL-terminated; user NULL: an internal write, always allowed). Each returns 0, or -1
+ * with a 403 Forbidden *err in upstream's words. */
+/* A Role (ns set) or ClusterRole (ns NULL) `obj` named name, created (old NULL) or updated:
+ * its rules must be held by the user unless it may `escalate`. */
+int ck_rbac_check_role_write(ck_apiserver *srv, const char *user, const char *const *groups,
+                             const char *ns, const json_t *obj, const json_t *old, ck_err **err);
+/* A RoleBinding (ns set) or ClusterRoleBinding (ns NULL): the user must hold the referenced
+ * role's rules unless it may `bind` it. */
+int ck_rbac_check_binding_write(ck_apiserver *srv, const char *user, const char *const *groups,
+                                const char *ns, const json_t *obj, const json_t *old, ck_err **err);
 
 /* The bootstrap policy (rbac_policy.c). Rules are written as
  * "verbs|apiGroups|resources|resourceNames|nonResourceURLs", comma-separated lists, the

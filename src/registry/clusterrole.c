@@ -1,6 +1,7 @@
 /* clusterroles (rbac.authorization.k8s.io/v1): ValidateClusterRole (rules as for roles but
  * non-resource URLs allowed; an aggregationRule needs at least one valid selector). Names
  * are path segments; upstream has no printer (default Name / Created At table). */
+#include "auth/rbac.h"
 #include "lib/util.h"
 #include "registry/kinds.h"
 #include "registry/workload.h"
@@ -23,11 +24,24 @@ static void validate(const json_t *obj, ck_field_errors *fe)
     }
 }
 
+/* Escalation prevention (src/auth/rbac_escalation.c). */
+static int before_create(ck_strategy_ctx *c, json_t *obj, ck_err **err)
+{
+    return ck_rbac_check_role_write(c->srv, c->user, c->groups, NULL, obj, NULL, err);
+}
+
+static int before_update(ck_strategy_ctx *c, json_t *obj, const json_t *old, ck_err **err)
+{
+    return ck_rbac_check_role_write(c->srv, c->user, c->groups, NULL, obj, old, err);
+}
+
 const ck_rtype_def ck_reg_clusterrole = {
     .group = "rbac.authorization.k8s.io",
     .version = "v1",
     .plural = "clusterroles",
     .create_on_update = true,
     .validate = validate,
+    .before_create = before_create,
+    .before_update = before_update,
     .validate_name = ck_name_is_path_segment,
 };

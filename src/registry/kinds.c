@@ -44,6 +44,10 @@ const ck_rtype_def *const ck_kinds[] = {
     &ck_reg_runtimeclass,
     &ck_reg_selfsubjectreview,
     &ck_reg_tokenreview,
+    &ck_reg_localsubjectaccessreview,
+    &ck_reg_selfsubjectaccessreview,
+    &ck_reg_selfsubjectrulesreview,
+    &ck_reg_subjectaccessreview,
 };
 
 const size_t ck_kinds_count = sizeof ck_kinds / sizeof ck_kinds[0];

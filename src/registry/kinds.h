@@ -49,6 +49,10 @@ extern const ck_rtype_def ck_reg_storageclass;
 extern const ck_rtype_def ck_reg_runtimeclass;
 extern const ck_rtype_def ck_reg_tokenreview;
 extern const ck_rtype_def ck_reg_selfsubjectreview;
+extern const ck_rtype_def ck_reg_localsubjectaccessreview;
+extern const ck_rtype_def ck_reg_selfsubjectaccessreview;
+extern const ck_rtype_def ck_reg_selfsubjectrulesreview;
+extern const ck_rtype_def ck_reg_subjectaccessreview;
 
 extern const ck_rtype_def *const ck_kinds[];
 extern const size_t ck_kinds_count;

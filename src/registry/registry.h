@@ -26,6 +26,9 @@ typedef struct ck_column {
 typedef struct ck_strategy_ctx {
     ck_apiserver *srv;
     bool dry_run;
+    /* The requester (groups NULL-terminated); user NULL for the server's own writes. */
+    const char *user;
+    const char *const *groups;
 } ck_strategy_ctx;
 
 typedef struct ck_rtype_def {

@@ -2,6 +2,7 @@
  * rules api groups and resources; namespaced rules cannot name non-resource URLs). Names
  * are path segments. No printer: upstream lists roles with the default Name / Created At
  * table. */
+#include "auth/rbac.h"
 #include "lib/util.h"
 #include "registry/kinds.h"
 #include "registry/workload.h"
@@ -39,11 +40,26 @@ static void validate(const json_t *obj, ck_field_errors *fe)
     ck_validate_policy_rules(json_object_get(obj, "rules"), true, fe);
 }
 
+/* Escalation prevention (src/auth/rbac_escalation.c). */
+static int before_create(ck_strategy_ctx *c, json_t *obj, ck_err **err)
+{
+    return ck_rbac_check_role_write(c->srv, c->user, c->groups,
+                                    ck_obj_str(obj, "metadata.namespace"), obj, NULL, err);
+}
+
+static int before_update(ck_strategy_ctx *c, json_t *obj, const json_t *old, ck_err **err)
+{
+    return ck_rbac_check_role_write(c->srv, c->user, c->groups,
+                                    ck_obj_str(obj, "metadata.namespace"), obj, old, err);
+}
+
 const ck_rtype_def ck_reg_role = {
     .group = "rbac.authorization.k8s.io",
     .version = "v1",
     .plural = "roles",
     .create_on_update = true,
     .validate = validate,
+    .before_create = before_create,
+    .before_update = before_update,
     .validate_name = ck_name_is_path_segment,
 };

@@ -1,6 +1,7 @@
 /* rolebindings (rbac.authorization.k8s.io/v1), and the binding rules clusterrolebinding.c
  * shares: subject and roleRef defaults, ValidateRoleBinding (roleRef cannot change) and the
  * binding printer (ROLE; USERS, GROUPS, SERVICEACCOUNTS with -o wide). */
+#include "auth/rbac.h"
 #include "lib/util.h"
 #include "registry/kinds.h"
 #include "registry/workload.h"
@@ -139,6 +140,19 @@ static void validate(const json_t *obj, ck_field_errors *fe)
     ck_validate_binding(obj, true, fe);
 }
 
+/* Escalation prevention (src/auth/rbac_escalation.c), shared with clusterrolebinding.c. */
+int ck_binding_before_create(ck_strategy_ctx *c, json_t *obj, ck_err **err)
+{
+    return ck_rbac_check_binding_write(c->srv, c->user, c->groups,
+                                       ck_obj_str(obj, "metadata.namespace"), obj, NULL, err);
+}
+
+int ck_binding_before_update(ck_strategy_ctx *c, json_t *obj, const json_t *old, ck_err **err)
+{
+    return ck_rbac_check_binding_write(c->srv, c->user, c->groups,
+                                       ck_obj_str(obj, "metadata.namespace"), obj, old, err);
+}
+
 const ck_rtype_def ck_reg_rolebinding = {
     .group = RBAC_GROUP,
     .version = "v1",
@@ -147,6 +161,8 @@ const ck_rtype_def ck_reg_rolebinding = {
     .defaults = ck_binding_defaults,
     .validate = validate,
     .validate_update = ck_validate_binding_update,
+    .before_create = ck_binding_before_create,
+    .before_update = ck_binding_before_update,
     .validate_name = ck_name_is_path_segment,
     .columns = ck_binding_columns,
     .ncolumns = ARRAY_SIZE(ck_binding_columns),

@@ -63,6 +63,9 @@ void ck_validate_binding(const json_t *obj, bool namespaced, ck_field_errors *fe
 void ck_validate_binding_update(const json_t *obj, const json_t *old, ck_field_errors *fe);
 extern const ck_column ck_binding_columns[6];
 void ck_binding_row(const json_t *obj, json_t *cells);
+/* RBAC escalation prevention for RoleBindings and ClusterRoleBindings (before_* hooks). */
+int ck_binding_before_create(ck_strategy_ctx *c, json_t *obj, ck_err **err);
+int ck_binding_before_update(ck_strategy_ctx *c, json_t *obj, const json_t *old, ck_err **err);
 /* ValidateImmutableField: Invalid "field is immutable" with the new value. */
 void ck_validate_immutable(const json_t *nv, const json_t *ov, const char *path,
                            ck_field_errors *fe);
