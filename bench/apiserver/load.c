@@ -38,7 +38,7 @@ typedef struct {
     int port, conns, threads;
     double duration, grace, rate; /* rate 0 = closed loop */
     uint64_t max_requests, start;
-    const char *method, *path, *body, *ca, *cert, *key, *save;
+    const char *method, *path, *body, *ca, *cert, *key, *save, *bearer;
 } options;
 
 static options opt = {.conns = 64, .threads = 1, .duration = 10, .grace = 10, .method = "GET"};
@@ -161,6 +161,11 @@ static void render_request(sbuf *out, sbuf *body, uint64_t n)
                       "Accept: application/json\r\n",
                       opt.port);
     sb_put(out, head, (size_t)hl);
+    if (opt.bearer) {
+        sb_put(out, "Authorization: Bearer ", 22);
+        sb_put(out, opt.bearer, strlen(opt.bearer));
+        sb_put(out, "\r\n", 2);
+    }
     if (opt.body) {
         body->len = 0;
         put_template(body, opt.body, n);
@@ -653,12 +658,14 @@ static void usage(void)
     fprintf(stderr,
             "usage: load -p PORT [-c CONNS] [-t THREADS] [-d SECONDS] [-n REQUESTS] [-r RATE]\n"
             "            [-m METHOD] -u PATH [-b BODY | -B BODYFILE] [-s START] [-g GRACE]\n"
-            "            --ca CA --cert CERT --key KEY [-o SAVEFILE]\n"
+            "            --ca CA [--cert CERT --key KEY] [--bearer TOKEN] [-o SAVEFILE]\n"
             "Connects only to 127.0.0.1. \"{n}\" in PATH or BODY is replaced by a counter\n"
             "starting at START. -r 0 (default) is a closed loop; -r R sends R requests/s on a\n"
             "fixed schedule and measures latency from each scheduled send time. The run stops\n"
             "after SECONDS or REQUESTS, waiting at most GRACE seconds for replies in flight.\n"
-            "-o saves the first response body. Exit status 0 when every request got a 2xx.\n");
+            "-o saves the first response body. --bearer sends 'Authorization: Bearer TOKEN'\n"
+            "on every request (the client certificate is then optional; --ca still verifies\n"
+            "the server). Exit status 0 when every request got a 2xx.\n");
     exit(2);
 }
 
@@ -681,6 +688,7 @@ static void parse_args(int argc, char **argv)
     static const struct option longopts[] = {{"ca", required_argument, NULL, 'C'},
                                              {"cert", required_argument, NULL, 'E'},
                                              {"key", required_argument, NULL, 'K'},
+                                             {"bearer", required_argument, NULL, 'T'},
                                              {NULL, 0, NULL, 0}};
     const char *body_file = NULL;
     const struct {
@@ -694,7 +702,7 @@ static void parse_args(int argc, char **argv)
                {'n', .u = &opt.max_requests}, {'s', .u = &opt.start}, {'m', .s = &opt.method},
                {'u', .s = &opt.path},         {'b', .s = &opt.body},  {'B', .s = &body_file},
                {'o', .s = &opt.save},         {'C', .s = &opt.ca},    {'E', .s = &opt.cert},
-               {'K', .s = &opt.key}};
+               {'K', .s = &opt.key},          {'T', .s = &opt.bearer}};
     int ch;
     while ((ch = getopt_long(argc, argv, "p:c:t:d:n:r:m:u:b:B:s:g:o:", longopts, NULL)) != -1) {
         size_t k = 0;
@@ -709,7 +717,8 @@ static void parse_args(int argc, char **argv)
     if (body_file) opt.body = slurp(body_file);
     if (opt.port <= 0 || opt.port > 65535 || !opt.path || opt.path[0] != '/' || opt.conns < 1 ||
         opt.conns > MAX_CONNS || opt.threads < 1 || opt.threads > MAX_THREADS ||
-        opt.duration <= 0 || opt.rate < 0 || optind != argc)
+        opt.duration <= 0 || opt.rate < 0 || optind != argc || !opt.cert != !opt.key ||
+        (opt.bearer && (!opt.bearer[0] || strpbrk(opt.bearer, "\r\n"))))
         usage();
     if (opt.threads > opt.conns) opt.threads = opt.conns;
 }

@@ -3,11 +3,15 @@
 # certificate and key, HTTP/1.1 keep-alive on 127.0.0.1, driven by our own load generator
 # (load.c: client certificates, epoll, closed and open loop). Prints a table of ckube and
 # nginx throughput and p50/p99 latency with ratios, the RSS figures, and the targets.
+# An authorization column: GET as a non-admin token user (bearer token from
+# --token-auth-file, bound to ClusterRole view in default) against two more ckube servers,
+# --authorization-mode=AlwaysAllow and Node,RBAC, in alternating runs (median of each).
 # Usage: bench/apiserver/run.sh path/to/ckube  (make bench builds a release bin/ckube)
 # Knobs: BENCH_SECS (10) per run, BENCH_CONNS (64), BENCH_THREADS (1) load threads,
 # BENCH_RATE (1000) open-loop creates/s, BENCH_LIST_ITEMS (100), BENCH_FILL (100000)
 # ConfigMaps of 1 KB, BENCH_FILL_SECS (300) cap on filling, BENCH_FILL_DIR (/dev/shm when
-# it has room) data dir of the fill server, BENCH_NGINX_WORKERS (auto).
+# it has room) data dir of the fill server, BENCH_NGINX_WORKERS (auto), BENCH_AUTHZ_ROUNDS (3)
+# alternating AlwaysAllow / Node,RBAC run pairs of BENCH_SECS each.
 # Installs nothing: `make bench` runs scripts/deps.sh bench (nginx) first.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -20,6 +24,7 @@ RATE=${BENCH_RATE:-1000}
 LIST_ITEMS=${BENCH_LIST_ITEMS:-100}
 FILL=${BENCH_FILL:-100000}
 FILL_SECS=${BENCH_FILL_SECS:-300}
+AUTHZ_ROUNDS=${BENCH_AUTHZ_ROUNDS:-3}
 NGINX_WORKERS=${BENCH_NGINX_WORKERS:-auto}
 GRACE=5
 NS=/api/v1/namespaces/default/configmaps
@@ -32,6 +37,7 @@ CKUBE_PID=""
 NGINX_PID=""
 LOAD_PID=""
 FILL_DATA=""
+AZ_PID=() # the AlwaysAllow and Node,RBAC servers of the authorization scenario
 
 # stop PID: SIGTERM, wait up to 10 s, then SIGKILL. Only PIDs this script started.
 stop() {
@@ -45,6 +51,7 @@ cleanup() {
     trap - EXIT INT TERM
     stop "$LOAD_PID"
     stop "$CKUBE_PID"
+    for p in ${AZ_PID[@]+"${AZ_PID[@]}"}; do stop "$p"; done
     stop "$NGINX_PID"
     [ -n "$FILL_DATA" ] && rm -rf "$FILL_DATA"
     rm -rf "$WORK"
@@ -75,16 +82,19 @@ mkdir -p "$ROOT/build/bench"
 $CC -std=c17 -D_GNU_SOURCE $WARN -O2 -o "$LOAD" "$ROOT/bench/apiserver/load.c" \
     $(pkg-config --cflags --libs openssl) -lpthread || die "cannot build the load generator"
 command -v nginx >/dev/null || die "nginx is not installed (make bench installs it)"
+command -v curl >/dev/null || die "curl is not installed (the authorization scenario uses it)"
 
 # load PORT ARGS...: one load run against 127.0.0.1:PORT with the admin client certificate
-# of $PKI. Sets OUT (its key=value line) and LOAD_CPU (the generator's CPU seconds).
+# of $PKI, or with BEARER set, with that bearer token and no client certificate (the CA of
+# $PKI still verifies the server). Sets OUT (its key=value line) and LOAD_CPU (the generator's CPU seconds).
 # It runs in the background so that Ctrl-C interrupts `wait` at once; `times` before and
 # after gives the CPU of the children reaped in between, which is only this run.
 load() {
-    local port=$1 rc
+    local port=$1 rc auth=(--cert "$PKI/admin.crt" --key "$PKI/admin.key")
     shift
+    [ -n "${BEARER:-}" ] && auth=(--bearer "$BEARER")
     times >"$WORK/times0"
-    "$LOAD" -p "$port" --ca "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$@" \
+    "$LOAD" -p "$port" --ca "$PKI/ca.crt" "${auth[@]}" "$@" \
         >"$WORK/out" 2>>"$WORK/load.log" &
     LOAD_PID=$!
     wait "$LOAD_PID"
@@ -109,13 +119,19 @@ ticks() {
 }
 rss_kb() { awk -v k="$2:" '$1 == k {print $2}' /proc/"$1"/status; }
 mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+# median [VALUES...]: of the arguments, or of the lines of stdin without arguments.
+median() { if [ $# -gt 0 ]; then printf '%s\n' "$@"; else cat; fi | sort -g | awk '{v[NR] = $1} END {
+    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# start_ckube DATA_DIR: starts `ckube server`, waits until /readyz answers.
+# start_ckube DATA_DIR [FLAGS...]: starts `ckube server` (sets CKUBE_PID, PORT and PKI),
+# waits until /readyz answers.
 start_ckube() {
+    local dir=$1
+    shift
     PORT=$(free_port)
-    PKI=$1/pki
-    "$CKUBE" server --data-dir "$1" --secure-port "$PORT" --bind-address 127.0.0.1 \
-        --disable-agent >>"$WORK/ckube.log" 2>&1 &
+    PKI=$dir/pki
+    "$CKUBE" server --data-dir "$dir" --secure-port "$PORT" --bind-address 127.0.0.1 \
+        --disable-agent "$@" >>"$WORK/ckube.log" 2>&1 &
     CKUBE_PID=$!
     for _ in $(seq 1 300); do
         if [ -f "$PKI/admin.key" ] && load "$PORT" -c 1 -n 1 -u /readyz; then return 0; fi
@@ -257,6 +273,61 @@ RSS_AFTER=$(rss_kb "$CKUBE_PID" VmRSS)
 stop "$CKUBE_PID"
 CKUBE_PID=""
 
+# --- authorization: GET as a non-admin token user on two more ckube servers that differ
+# only in --authorization-mode. The user "bench" (not in system:masters, so RBAC really
+# evaluates) is bound to ClusterRole view in namespace default by a RoleBinding that the
+# admin certificate creates; runs alternate AlwaysAllow, Node,RBAC, ... ---
+# shellcheck disable=SC2054 # the comma is part of the mode
+AZ_MODES=(AlwaysAllow Node,RBAC)
+AZ_PORT=() AZ_PKI=()
+TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+(umask 077 && printf '%s,bench,bench-uid,"bench-users"\n' "$TOKEN" >"$WORK/token.csv")
+RB='{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"bench-view","namespace":"default"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},"subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"bench"}]}'
+# az I ARGS...: a load run as the token user against authorization server I.
+az() { BEARER=$TOKEN PKI=${AZ_PKI[$1]} load "${AZ_PORT[$1]}" "${@:2}"; }
+echo "authorization: GET as a view-bound token user, AlwaysAllow vs Node,RBAC ($AUTHZ_ROUNDS alternating runs each)..."
+for i in 0 1; do
+    start_ckube "$WORK/authz-$i" --authorization-mode="${AZ_MODES[$i]}" \
+        --token-auth-file "$WORK/token.csv"
+    AZ_PID[i]=$CKUBE_PID AZ_PORT[i]=$PORT AZ_PKI[i]=$PKI
+    CKUBE_PID=""
+    code=$(curl -sS -o "$WORK/rb.json" -w '%{http_code}' --cacert "$PKI/ca.crt" \
+        --cert "$PKI/admin.crt" --key "$PKI/admin.key" -H 'Content-Type: application/json' \
+        --data-binary "$RB" "https://127.0.0.1:$PORT/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings")
+    [ "$code" = 201 ] ||
+        die "creating the RoleBinding on ${AZ_MODES[$i]} failed: HTTP $code $(head -c 300 "$WORK/rb.json")"
+    load "$PORT" -c 1 -n 1 -m POST -u "$NS" -b "$(cm bench-0)" || die "seeding a ConfigMap failed: $OUT"
+done
+for i in 0 1; do
+    for _ in $(seq 1 50); do az "$i" -c 1 -n 1 -u "$NS/bench-0" && break; sleep 0.1; done
+    az "$i" -c 1 -n 1 -u "$NS/bench-0" || die "GET as the token user failed on ${AZ_MODES[$i]}: $OUT"
+done
+# RBAC must really decide: the binding covers default only, so kube-system is forbidden.
+az 1 -c 1 -n 1 -u /api/v1/namespaces/kube-system/configmaps
+[ "$(kv "$OUT" non2xx)" = 1 ] || die "Node,RBAC let the token user read kube-system: $OUT"
+az 0 -c 1 -n 1 -u /api/v1/namespaces/kube-system/configmaps ||
+    die "AlwaysAllow refused the token user kube-system: $OUT"
+for i in 0 1; do az "$i" "${C[@]}" -d 2 -u "$NS/bench-0"; done # warm-up, not reported
+AZ_OUT=() AZ_CPU=() AZ_BAD=""
+for r in $(seq 1 "$AUTHZ_ROUNDS"); do
+    for i in 0 1; do
+        kill -0 "${AZ_PID[$i]}" 2>/dev/null || die "the ${AZ_MODES[$i]} ckube exited"
+        measure "${AZ_PID[$i]}" az "$i" "${C[@]}" -d "$SECS" -u "$NS/bench-0" ||
+            AZ_BAD+=" ${AZ_MODES[$i]} run $r: $(kv "$OUT" non2xx) non-2xx, $(kv "$OUT" errors) errors;"
+        AZ_OUT[r * 2 + i]=$OUT AZ_CPU[r * 2 + i]=$CPU
+        echo "  run $r ${AZ_MODES[$i]}: $(kv "$OUT" rps) req/s"
+    done
+done
+# az_col I KEY: the values of KEY over server I's runs.
+az_col() {
+    local r
+    for r in $(seq 1 "$AUTHZ_ROUNDS"); do
+        if [ "$2" = cpu ]; then echo "${AZ_CPU[r * 2 + $1]}"; else kv "${AZ_OUT[r * 2 + $1]}" "$2"; fi
+    done
+}
+for i in 0 1; do stop "${AZ_PID[$i]}"; done
+AZ_PID=()
+
 # --- 100k ConfigMaps of 1 KB: a second ckube, by default on tmpfs so that filling is
 # bounded by CPU rather than this disk's fsync latency (measured above by CREATE) ---
 FILL_DIR=${BENCH_FILL_DIR:-}
@@ -296,7 +367,6 @@ stop "$CKUBE_PID"
 CKUBE_PID=""
 
 # --- report ---
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 lat() { # "p50 / p99", marking lower bounds when requests went unanswered
     local ge=""
     [ "$(kv "$1" timeouts)" != 0 ] && ge=">="
@@ -330,6 +400,15 @@ done
 IFS='|' read -r _ ck ng _ <<<"$CREATE_ROW"
 echo
 echo "LIST of all $LIST_ALL_N ConfigMaps ($LIST_MB MB): ckube ${LIST_MS[*]} ms (median $(median "${LIST_MS[@]}")), nginx same bytes ${NLIST_MS[*]} ms (median $(median "${NLIST_MS[@]}"))"
+AZ_A=$(az_col 0 rps | median) AZ_B=$(az_col 1 rps | median)
+AZ_RATIO=$(awk -v a="$AZ_A" -v b="$AZ_B" 'BEGIN {printf "%.2f", (a > 0 ? b / a : 0)}')
+echo "GET as a view-bound token user: AlwaysAllow $AZ_A req/s, Node,RBAC $AZ_B req/s, ratio $AZ_RATIO"
+for i in 0 1; do
+    printf '  %-12s runs %s req/s; median p50 / p99 %s / %s ms; cpu %s\n' "${AZ_MODES[$i]}" \
+        "$(az_col "$i" rps | paste -sd' ')" "$(az_col "$i" p50_ms | median)" \
+        "$(az_col "$i" p99_ms | median)" "$(az_col "$i" cpu | paste -sd' ')"
+done
+[ -n "$AZ_BAD" ] && echo "  failed runs:$AZ_BAD"
 echo "fill: $FILLED of $FILL ConfigMaps of 1 KB created at $(kv "$FILL_OUT" rps)/s (p50 $(kv "$FILL_OUT" p50_ms) ms, p99 $(kv "$FILL_OUT" p99_ms) ms, $CONNS connections, data dir on $FILL_DIR, cpu $FILL_CPU)"
 echo
 echo "RSS ckube: idle $(mb "$IDLE_RSS") MB; after the scenarios $(mb "$RSS_AFTER") MB"
@@ -338,10 +417,11 @@ echo
 pass() { if awk "BEGIN {exit !($1)}"; then echo PASS; else echo FAIL; fi; }
 get_ratio=$(awk -v a="$(kv "$(field "${ROWS[0]}" 2)" rps)" -v b="$(kv "$(field "${ROWS[0]}" 3)" rps)" \
     'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
-target() { printf '  %-40s %s\n' "$1" "$2"; }
+target() { printf '  %-42s %s\n' "$1" "$2"; }
 echo "targets:"
 target "GET >= 50% of nginx throughput:" "$(pass "$get_ratio >= 0.5") (ratio $get_ratio)"
 target "CREATE p99 <= 10 ms at ${RATE} writes/s:" "$(pass "$(kv "$ck" p99_ms) <= 10 && $(kv "$ck" timeouts) == 0") (p99 $(lat "$ck" | cut -d/ -f2 | tr -d ' ') ms; $(kv "$ck" ok) of $((RATE * SECS)) answered, at $(kv "$ck" rps)/s)"
+target "GET with Node,RBAC >= 90% of AlwaysAllow:" "$(pass "$AZ_RATIO >= 0.9 && \"$AZ_BAD\" == \"\"") (ratio $AZ_RATIO, medians of $AUTHZ_ROUNDS alternating runs)"
 target "idle RSS <= 50 MB:" "$(pass "$IDLE_RSS <= 51200") ($(mb "$IDLE_RSS") MB)"
 extra=""
 if [ "${FILLED:-0}" -gt 0 ] && [ "$FILLED" -lt "$FILL" ]; then
@@ -358,6 +438,10 @@ echo "  ckube's apiserver certificate and key ($KEYALG) for both; both verify th
 echo "  nginx's CREATE peer is a static 201 (no write): it bounds the HTTP/TLS part only."
 echo "  reconnects: the server answered with 'Connection: close', so the next request on that"
 echo "  connection paid a new TCP + TLS handshake."
+echo "  Authorization row: two more ckube servers (own data dirs) differing only in"
+echo "  --authorization-mode, GET as token user 'bench' (--token-auth-file, bearer token, no client"
+echo "  certificate, not in system:masters) bound to ClusterRole view in default by a RoleBinding;"
+echo "  Node,RBAC was checked to forbid it kube-system. Runs alternate AlwaysAllow, Node,RBAC."
 echo "  This disk's 4 KiB O_DSYNC write took ${FSYNC_MS} ms; ckube fsyncs every create (SQLite WAL,"
 echo "  synchronous=FULL). Open-loop latency is measured from each request's scheduled time;"
 echo "  '>=' marks lower bounds when requests were still unanswered ${GRACE}s after the run."

@@ -253,4 +253,5 @@ void ck_bootstrap_tick(ck_apiserver *srv)
     }
     free(live.names);
     free(term.names);
+    ck_csr_signer_tick(srv);
 }

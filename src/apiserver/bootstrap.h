@@ -9,5 +9,8 @@
 
 int ck_bootstrap(ck_apiserver *srv, ck_err **err);
 void ck_bootstrap_tick(ck_apiserver *srv);
+/* CSR auto-approval and signing with the cluster CA (csr_signer.c); a no-op without
+ * srv->cluster_signing_cert_file (`ckube apiserver`). */
+void ck_csr_signer_tick(ck_apiserver *srv);
 
 #endif

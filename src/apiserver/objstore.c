@@ -6,6 +6,7 @@
 
 #include "apiserver/api.h"
 #include "apiserver/managed.h"
+#include "auth/authz.h"
 #include "lib/util.h"
 #include "machinery/validation.h"
 
@@ -152,6 +153,8 @@ static ck_strategy_ctx strategy_ctx(ck_apiserver *srv, const ck_write_opts *o)
     if (o && o->user) {
         c.user = o->user->name ? o->user->name : "system:anonymous";
         c.groups = o->user->name ? (const char *const *)o->user->groups : anon_groups;
+        c.uid = o->user->uid;
+        c.extra = o->user->extra;
     }
     return c;
 }
@@ -212,11 +215,13 @@ static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *o
     if (rt->def->prepare_create) rt->def->prepare_create(obj);
     if (rt->def->defaults) rt->def->defaults(obj);
     if (validate(rt, obj, NULL, err) < 0) return -1;
+    ck_strategy_ctx sctx = strategy_ctx(srv, o);
+    if (ck_noderestriction_admit(&sctx, rt, o ? o->subresource : NULL, obj, NULL, err) < 0)
+        return -1;
     ck_managed_fields_update(obj, NULL, o ? o->field_manager : NULL,
                              o && o->operation ? o->operation : "Update", rt->api_version,
                              o ? o->subresource : NULL, now);
 
-    ck_strategy_ctx sctx = strategy_ctx(srv, o);
     if (rt->def->before_create && rt->def->before_create(&sctx, obj, err) < 0) return -1;
     name = json_string_value(json_object_get(meta, "name"));
     char *key = ck_storage_key(rt, ns, name);
@@ -362,6 +367,8 @@ static int update_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t
         json_object_set_new(meta, "generation", json_integer(g + 1));
     }
     if (validate(rt, obj, olddoc, err) < 0) goto done;
+    ck_strategy_ctx sctx = strategy_ctx(srv, o);
+    if (ck_noderestriction_admit(&sctx, rt, sub, obj, olddoc, err) < 0) goto done;
 
     char now[32];
     rfc3339_now(now);
@@ -378,7 +385,6 @@ static int update_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t
         r = 0;
         goto done;
     }
-    ck_strategy_ctx sctx = strategy_ctx(srv, o);
     if (rt->def->before_update && rt->def->before_update(&sctx, obj, olddoc, err) < 0) goto done;
 
     /* Removing the last finalizer of an object being deleted deletes it. */

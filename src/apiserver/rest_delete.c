@@ -3,6 +3,7 @@
 
 #include "apiserver/api.h"
 #include "apiserver/objstore.h"
+#include "auth/authz.h"
 #include "lib/util.h"
 #include "machinery/selector.h"
 
@@ -58,6 +59,16 @@ void ck_rest_delete(ck_request *r, ck_reqinfo *ri)
     if (!o) {
         ck_err_not_found(&err, ri->rt, ri->name);
         goto fail;
+    }
+    if (!*ri->rt->def->group && streq(ri->rt->def->plural, "pods")) {
+        json_t *pod = ck_obj_parse(o);
+        int denied = ck_noderestriction_pod_delete(
+            r->user.name, (const char *const *)r->user.groups, pod, false, &err);
+        json_decref(pod);
+        if (denied < 0) {
+            ck_obj_unref(o);
+            goto fail;
+        }
     }
     int rc = ck_objstore_delete(r->srv, ri->rt, o, opts, dry, &w, &err);
     if (rc == 0) {

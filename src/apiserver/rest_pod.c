@@ -7,6 +7,7 @@
 
 #include "apiserver/objstore.h"
 #include "apiserver/rest_sub.h"
+#include "auth/authz.h"
 #include "lib/util.h"
 #include "machinery/fieldvalidation.h"
 #include "machinery/selector.h"
@@ -550,6 +551,11 @@ void ck_rest_pod_eviction(ck_request *r, ck_reqinfo *ri)
         ck_err_not_found(&err, ri->rt, ri->name);
         goto fail;
     }
+    json_t *pod = ck_obj_parse(o);
+    int denied = ck_noderestriction_pod_delete(r->user.name, (const char *const *)r->user.groups,
+                                               pod, true, &err);
+    json_decref(pod);
+    if (denied < 0) goto fail;
     int rc = evict(r, ri->rt, o, opts, &multi, &err);
     if (rc < 0) goto fail;
     if (rc == 1)

@@ -270,6 +270,9 @@ static void defaults(ck_apiserver *srv)
         {"encryption-provider-config", CK_FLAG_STRING, &(srv).encryption_provider_config,          \
          "The file containing configuration for encryption providers to be used for storing "      \
          "secrets in etcd"},                                                                       \
+        {"enable-bootstrap-token-auth", CK_FLAG_BOOL, &(srv).bootstrap_token_auth,                 \
+         "Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' "   \
+         "namespace to be used for TLS bootstrapping authentication (ckube server: true)"},        \
     {                                                                                              \
         "etcd-compaction-interval", CK_FLAG_DURATION, &(srv).compaction_interval_ms,               \
             "The interval of compaction requests. If 0, the compaction request from apiserver is " \
@@ -281,12 +284,22 @@ int ck_cmd_server(int argc, char **argv)
     ck_apiserver srv = {0};
     defaults(&srv);
     srv.authorization_mode = "Node,RBAC";
+    srv.bootstrap_token_auth = true;
+    srv.cluster_signing_duration_ms = 8760LL * 3600 * 1000;
     bool disable_agent = false;
     int v = 0;
     const ck_flag flags[] = {
         {"data-dir", CK_FLAG_STRING, &srv.data_dir,
          "Folder to hold state (default /var/lib/ckube)"},
         SERVING_FLAGS(srv),
+        {"cluster-signing-cert-file", CK_FLAG_STRING, &srv.cluster_signing_cert_file,
+         "PEM-encoded X509 CA certificate used to issue cluster-scoped certificates (default "
+         "DATA/pki/ca.crt)"},
+        {"cluster-signing-key-file", CK_FLAG_STRING, &srv.cluster_signing_key_file,
+         "PEM-encoded private key used to sign cluster-scoped certificates (default "
+         "DATA/pki/ca.key)"},
+        {"cluster-signing-duration", CK_FLAG_DURATION, &srv.cluster_signing_duration_ms,
+         "The max length of duration signed certificates will be given (default 8760h0m0s)"},
         {"disable-agent", CK_FLAG_BOOL, &disable_agent,
          "Do not run the node agent (kubelet, proxy) in this process"},
         {"v", CK_FLAG_INT, &v, "Log level verbosity"},
@@ -306,6 +319,10 @@ int ck_cmd_server(int argc, char **argv)
         return 1;
     }
     if (setup_pki(&srv, srv.data_dir) < 0 || load_ca(&srv) < 0) return 1;
+    cleanup_free char *sign_crt = xasprintf("%s/pki/ca.crt", srv.data_dir);
+    cleanup_free char *sign_key = xasprintf("%s/pki/ca.key", srv.data_dir);
+    if (!srv.cluster_signing_cert_file) srv.cluster_signing_cert_file = sign_crt;
+    if (!srv.cluster_signing_key_file) srv.cluster_signing_key_file = sign_key;
     return start(&srv);
 }
 
@@ -343,8 +360,6 @@ int ck_cmd_apiserver(int argc, char **argv)
         {"etcd-keyfile", CK_FLAG_STRING, &s, "SSL key file used to secure etcd communication",
          true},
         {"enable-admission-plugins", CK_FLAG_STRING, &s, "Admission plugins to enable", true},
-        {"enable-bootstrap-token-auth", CK_FLAG_BOOL, &b, "Enable bootstrap tokens in kube-system",
-         true},
         {"kubelet-client-certificate", CK_FLAG_STRING, &s,
          "Client certificate for kubelet connections", true},
         {"kubelet-client-key", CK_FLAG_STRING, &s, "Client key for kubelet connections", true},

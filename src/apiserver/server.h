@@ -36,6 +36,10 @@ struct ck_apiserver {
     const char *audit_policy_file;  /* --audit-policy-file */
     int audit_log_maxage, audit_log_maxbackup, audit_log_maxsize; /* days, files, MB */
     const char *encryption_provider_config; /* --encryption-provider-config or NULL */
+    bool bootstrap_token_auth;              /* --enable-bootstrap-token-auth */
+    const char *cluster_signing_cert_file;  /* CSR signing CA; NULL: no CSR signer */
+    const char *cluster_signing_key_file;   /* its key */
+    int64_t cluster_signing_duration_ms;    /* --cluster-signing-duration */
     ck_authz_chain authz;
 
     /* state */

@@ -1,5 +1,6 @@
 /* Authentication by bearer token (upstream's token authenticators): the static token file
- * of --token-auth-file and service-account JWTs verified with --service-account-key-file.
+ * of --token-auth-file, service-account JWTs verified with --service-account-key-file and
+ * bootstrap tokens (--enable-bootstrap-token-auth).
  * The x509 client-certificate authenticator lives in src/apiserver/auth.c, which tries it
  * first and these second. */
 #ifndef CK_AUTHN_H
@@ -62,6 +63,26 @@ ck_sa_result ck_sa_verify(EVP_PKEY *key, const char *issuer, const char *token,
                           const json_t *wanted, long long now, json_t **claims, json_t **auds,
                           char **msg);
 
+/* ---- bootstrap tokens (bootstrap_token.c) --------------------------------------------- */
+
+/* Splits a token of the form [a-z0-9]{6}.[a-z0-9]{16} into id and secret; false if it is
+ * not of that form. */
+bool ck_bootstrap_token_parse(const char *token, char id[7], char secret[17]);
+/* True when g matches \Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\z. */
+bool ck_bootstrap_group_valid(const char *g);
+/* Parses an RFC 3339 time (Go's time.RFC3339, fraction allowed) into Unix seconds. */
+int ck_rfc3339_parse(const char *s, long long *out);
+/* Checks a bootstrap-token Secret (JSON, data base64) against the token's id and secret at
+ * time now: type, constant-time secret compare, token-id, expiration,
+ * usage-bootstrap-authentication and auth-extra-groups. On success fills *user
+ * (system:bootstrap:<id>; sorted groups system:bootstrappers + extra groups, without
+ * system:authenticated; owned by the caller). Else sets *msg (allocated) and returns false. */
+bool ck_bootstrap_token_check(const json_t *secret, const char *id, const char *tsecret,
+                              long long now, ck_user *user, char **msg);
+/* Looks token up as kube-system/bootstrap-token-<id> in srv's watch cache. Returns 1 with
+ * *user filled, 0 when it has no opinion (rejections are logged, as upstream does). */
+int ck_bootstrap_token_authenticate(ck_apiserver *srv, const char *token, ck_user *user);
+
 /* ---- the token authenticator chain (sa_authn.c) ---------------------------------------- */
 
 typedef struct ck_authn ck_authn;
@@ -74,10 +95,11 @@ void ck_authn_free(ck_authn *a);
 /* Authenticates a bearer token as upstream's bearer-token authenticator behind the
  * authenticated-group adder: the token file first, then service-account JWTs, which must
  * still name a live ServiceAccount (and bound Pod, Secret or Node) with the same UID in
- * srv's watch cache. wanted are the audiences asked for (NULL: the API server's). On
- * success fills *user (owned by the caller), sets *auds (new reference, may be NULL) and
- * returns true; else sets *msg (allocated; "invalid bearer token" when no authenticator
- * had an opinion) and returns false. */
+ * srv's watch cache, then bootstrap tokens when srv->bootstrap_token_auth is set. wanted
+ * are the audiences asked for (NULL: the API server's). On success fills *user (owned by
+ * the caller), sets *auds (new reference, may be NULL) and returns true; else sets *msg
+ * (allocated; "invalid bearer token" when no authenticator had an opinion) and returns
+ * false. */
 bool ck_authn_token(ck_apiserver *srv, const char *token, const json_t *wanted, ck_user *user,
                     json_t **auds, char **msg);
 

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/log.h"
 #include "lib/util.h"
 
 static ck_authz_decision always_allow(ck_authorizer *a, const ck_authz_attrs *at, char **reason)
@@ -39,11 +38,9 @@ int ck_authz_chain_parse(ck_apiserver *srv, const char *modes, ck_authz_chain *o
             a = &deny_all;
         else if (streq(m, "RBAC"))
             a = ck_rbac_authorizer_new(srv);
-        else if (streq(m, "Node")) {
-            ck_log_warn("authorization: the Node authorizer is not implemented yet; node "
-                        "identities get only what RBAC grants them");
-            continue;
-        } else {
+        else if (streq(m, "Node"))
+            a = ck_node_authorizer_new(srv);
+        else {
             fprintf(stderr,
                     "Error: --authorization-mode: unknown authorization mode \"%s\" "
                     "(supported: AlwaysAllow, AlwaysDeny, Node, RBAC)\n",
@@ -70,15 +67,24 @@ ck_authz_decision ck_authz_chain_decide(const ck_authz_chain *c, const ck_authz_
     *reason = NULL;
     for (const char *const *g = at->groups; g && *g; g++)
         if (streq(*g, "system:masters")) return CK_AUTHZ_ALLOW; /* upstream's privileged group */
+    char *why_not = NULL; /* the reasons of the authorizers without an opinion, as upstream's
+                             union authorizer joins them */
     for (unsigned i = 0; i < c->n; i++) {
         char *why = NULL;
         ck_authz_decision d = c->items[i]->authorize(c->items[i], at, &why);
         if (d != CK_AUTHZ_NO_OPINION) {
+            free(why_not);
             *reason = why;
             return d;
         }
+        if (why && *why) {
+            char *joined = why_not ? xasprintf("%s, %s", why_not, why) : xstrdup(why);
+            free(why_not);
+            why_not = joined;
+        }
         free(why);
     }
+    *reason = why_not;
     return CK_AUTHZ_NO_OPINION;
 }
 

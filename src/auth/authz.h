@@ -4,7 +4,10 @@
 #ifndef CK_AUTHZ_H
 #define CK_AUTHZ_H
 
+#include <jansson.h>
 #include <stdbool.h>
+
+#include "lib/err.h"
 
 typedef struct ck_apiserver ck_apiserver;
 
@@ -49,6 +52,26 @@ void ck_authz_chain_free(ck_authz_chain *c);
 
 /* The RBAC authorizer over the server's watch cache (src/auth/rbac.c). */
 ck_authorizer *ck_rbac_authorizer_new(ck_apiserver *srv);
+/* The Node authorizer for kubelets over the server's watch cache (src/auth/node.c). */
+ck_authorizer *ck_node_authorizer_new(ck_apiserver *srv);
+/* The node name of a node identity (user "system:node:NAME" in group "system:nodes"),
+ * pointing into user; NULL for any other requester. */
+const char *ck_node_identity(const char *user, const char *const *groups);
+/* Adds to set (a JSON object used as a set) the keys "node kind ns name" of every object a
+ * pod bound to a node references: secrets, configmaps, persistentvolumeclaims,
+ * serviceaccounts, resourceclaims. Nothing for an unbound pod. */
+void ck_node_pod_refs(const json_t *pod, json_t *set);
+/* NodeRestriction admission (src/auth/noderestriction.c): for a node identity writing a
+ * Node, Pod or Lease (old NULL on create; sub the subresource or NULL), 0 when allowed,
+ * else -1 with a 403 *err in upstream's words. */
+struct ck_strategy_ctx;
+struct ck_rtype;
+int ck_noderestriction_admit(const struct ck_strategy_ctx *ctx, const struct ck_rtype *rt,
+                             const char *sub, const json_t *obj, const json_t *old, ck_err **err);
+/* NodeRestriction for pod deletion and eviction: a node may only remove pods bound to
+ * itself (403 otherwise); 0 for any other user. */
+int ck_noderestriction_pod_delete(const char *user, const char *const *groups, const json_t *pod,
+                                  bool eviction, ck_err **err);
 /* Ensures upstream's bootstrap ClusterRoles and ClusterRoleBindings exist (reconciled at
  * start-up like upstream's rbac/bootstrap-roles post-start hook). */
 int ck_rbac_bootstrap(ck_apiserver *srv);

@@ -1,6 +1,7 @@
 /* The bearer-token authenticator chain: the static token file, then service-account JWTs
  * checked against the watch cache as upstream's legacy validator does (the ServiceAccount
- * and any bound Pod, Secret or Node must still exist with the UID the token names). */
+ * and any bound Pod, Secret or Node must still exist with the UID the token names), then
+ * bootstrap tokens (bootstrap_token.c). */
 #include <time.h>
 
 #include "apiserver/cache.h"
@@ -168,6 +169,12 @@ bool ck_authn_token(ck_apiserver *srv, const char *token, const json_t *wanted, 
             *auds = NULL;
             return false;
         }
+    }
+    if (srv->bootstrap_token_auth && wants(wanted, CK_API_AUDIENCE) &&
+        ck_bootstrap_token_authenticate(srv, token, user)) {
+        ck_user_add_authenticated(user);
+        *auds = json_pack("[s]", CK_API_AUDIENCE);
+        return true;
     }
 none:
     *msg = xstrdup("invalid bearer token");

@@ -22,9 +22,8 @@ static void defaults(json_t *obj)
         ck_obj_default_str(c, "status", "True");
 }
 
-/* TODO(requestor): upstream fills spec.username, uid, groups and extra from the
- * authenticated user of the create request; the strategy hooks do not see the request's
- * user yet, so they are only cleared here. */
+/* Clients never set the requestor fields: they are cleared here and filled from the
+ * request's user in before_create. */
 static void prepare_create(json_t *obj)
 {
     json_t *spec = ck_obj_ensure(obj, "spec");
@@ -32,6 +31,26 @@ static void prepare_create(json_t *obj)
     json_object_del(spec, "uid");
     json_object_del(spec, "groups");
     json_object_del(spec, "extra");
+}
+
+/* Upstream's PrepareForCreate: spec.username, uid, groups and extra are the authenticated
+ * user's (omitted when empty). */
+static int before_create(ck_strategy_ctx *ctx, json_t *obj, ck_err **err)
+{
+    (void)err;
+    if (!ctx->user) return 0;
+    json_t *spec = ck_obj_ensure(obj, "spec");
+    json_object_set_new(spec, "username", json_string(ctx->user));
+    if (ctx->uid && *ctx->uid) json_object_set_new(spec, "uid", json_string(ctx->uid));
+    if (ctx->groups && *ctx->groups) {
+        json_t *gs = json_array();
+        for (const char *const *g = ctx->groups; *g; g++)
+            json_array_append_new(gs, json_string(*g));
+        json_object_set_new(spec, "groups", gs);
+    }
+    if (json_object_size(ctx->extra))
+        json_object_set_new(spec, "extra", json_deep_copy(ctx->extra));
+    return 0;
 }
 
 /* lastUpdateTime defaults to now; lastTransitionTime to the old one of the same type and
@@ -442,6 +461,7 @@ const ck_rtype_def ck_reg_csr = {
     .plural = "certificatesigningrequests",
     .defaults = defaults,
     .prepare_create = prepare_create,
+    .before_create = before_create,
     .prepare_update = prepare_update,
     .prepare_subresource = prepare_subresource,
     .validate = validate,

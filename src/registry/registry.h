@@ -29,6 +29,8 @@ typedef struct ck_strategy_ctx {
     /* The requester (groups NULL-terminated); user NULL for the server's own writes. */
     const char *user;
     const char *const *groups;
+    const char *uid;     /* NULL when the authenticator gave none */
+    const json_t *extra; /* {key: [values]} or NULL */
 } ck_strategy_ctx;
 
 typedef struct ck_rtype_def {
