@@ -1,5 +1,6 @@
 /* Create/update/delete of API objects over the storage backend. */
 #include "apiserver/objstore.h"
+#include "admission/admission.h"
 
 #include <stdio.h>
 #include <sys/random.h>
@@ -159,6 +160,21 @@ static ck_strategy_ctx strategy_ctx(ck_apiserver *srv, const ck_write_opts *o)
     return c;
 }
 
+/* Admission attributes for a write; the server's own writes carry no user. */
+static ck_admission_attrs admission_attrs(const ck_strategy_ctx *c, ck_rtype *rt, const char *op,
+                                          const ck_write_opts *o, const char *ns, const json_t *obj)
+{
+    return (ck_admission_attrs){.srv = c->srv,
+                                .rt = rt,
+                                .operation = op,
+                                .sub = o ? o->subresource : NULL,
+                                .ns = ns,
+                                .name = ck_obj_str(obj, "metadata.name"),
+                                .user = c->user,
+                                .groups = c->groups,
+                                .dry_run = c->dry_run};
+}
+
 static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *obj,
                       const ck_write_opts *o, ck_written *out, ck_err **err)
 {
@@ -214,9 +230,12 @@ static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *o
     if (rt->has_status && !rt->def->no_status_reset) json_object_del(obj, "status");
     if (rt->def->prepare_create) rt->def->prepare_create(obj);
     if (rt->def->defaults) rt->def->defaults(obj);
-    if (validate(rt, obj, NULL, err) < 0) return -1;
     ck_strategy_ctx sctx = strategy_ctx(srv, o);
-    if (ck_noderestriction_admit(&sctx, rt, o ? o->subresource : NULL, obj, NULL, err) < 0)
+    ck_admission_attrs aa = admission_attrs(&sctx, rt, "CREATE", o, ns, obj);
+    if (ck_admission_mutate(&aa, obj, NULL, err) < 0) return -1;
+    if (validate(rt, obj, NULL, err) < 0) return -1;
+    if (ck_noderestriction_admit(&sctx, rt, o ? o->subresource : NULL, obj, NULL, err) < 0 ||
+        ck_admission_validate(&aa, obj, NULL, err) < 0)
         return -1;
     ck_managed_fields_update(obj, NULL, o ? o->field_manager : NULL,
                              o && o->operation ? o->operation : "Update", rt->api_version,
@@ -366,9 +385,13 @@ static int update_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t
         json_int_t g = json_integer_value(json_object_get(oldmeta, "generation"));
         json_object_set_new(meta, "generation", json_integer(g + 1));
     }
-    if (validate(rt, obj, olddoc, err) < 0) goto done;
     ck_strategy_ctx sctx = strategy_ctx(srv, o);
-    if (ck_noderestriction_admit(&sctx, rt, sub, obj, olddoc, err) < 0) goto done;
+    ck_admission_attrs aa = admission_attrs(&sctx, rt, "UPDATE", o, old->ns, obj);
+    if (ck_admission_mutate(&aa, obj, olddoc, err) < 0) goto done;
+    if (validate(rt, obj, olddoc, err) < 0) goto done;
+    if (ck_noderestriction_admit(&sctx, rt, sub, obj, olddoc, err) < 0 ||
+        ck_admission_validate(&aa, obj, olddoc, err) < 0)
+        goto done;
 
     char now[32];
     rfc3339_now(now);

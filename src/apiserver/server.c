@@ -8,6 +8,7 @@
 
 #include "apiserver/bootstrap.h"
 #include "apiserver/cache.h"
+#include "admission/admission.h"
 #include "apiserver/watch.h"
 #include "audit/audit.h"
 #include "auth/authn.h"
@@ -69,12 +70,14 @@ static int start(ck_apiserver *srv)
     cleanup_free char *dbpath = xasprintf("%s/state.db", dbdir);
     if (ck_store_sqlite_open(dbpath, &srv->store, &err) < 0 || setup_encryption(srv, &err) < 0 ||
         ck_cache_open(srv->store, &srv->cache, &err) < 0 || ck_bootstrap(srv, &err) < 0 ||
-        setup_authz(srv, &err) < 0 || ck_audit_setup(srv, &err) < 0 ||
-        ck_http_serve(srv, &err) < 0) {
+        setup_authz(srv, &err) < 0 ||
+        ck_admission_setup(srv, srv->admission_enable, srv->admission_disable, &err) < 0 ||
+        ck_audit_setup(srv, &err) < 0 || ck_http_serve(srv, &err) < 0) {
         ck_log_error("%s", err ? err->message : "startup failed");
         ck_err_free(err);
         ck_audit_teardown(srv);
         ck_authz_chain_free(&srv->authz);
+        ck_admission_free(srv);
         ck_cache_free(srv->cache);
         if (srv->store) srv->store->ops->close(srv->store);
         free(srv->ca_pem);
@@ -83,6 +86,7 @@ static int start(ck_apiserver *srv)
     }
     ck_audit_teardown(srv);
     ck_authz_chain_free(&srv->authz);
+    ck_admission_free(srv);
     ck_cache_free(srv->cache);
     srv->store->ops->close(srv->store);
     free(srv->ca_pem);
@@ -250,6 +254,10 @@ static void defaults(ck_apiserver *srv)
         {"service-account-key-file", CK_FLAG_STRING, &(srv).sa_verify_key_file,                    \
          "PEM-encoded key used to verify ServiceAccount tokens (default: the public half of the "  \
          "signing key, DATA/pki/sa.key)"},                                                         \
+        {"enable-admission-plugins", CK_FLAG_STRING, &(srv).admission_enable,                      \
+         "Admission plugins to enable in addition to the default ones (comma list)"},              \
+        {"disable-admission-plugins", CK_FLAG_STRING, &(srv).admission_disable,                    \
+         "Admission plugins to disable although on by default (comma list)"},                      \
         {"authorization-mode", CK_FLAG_STRING, &(srv).authorization_mode,                          \
          "Ordered list of plug-ins to do authorization: AlwaysAllow, AlwaysDeny, Node, RBAC "      \
          "(ckube server: Node,RBAC; ckube apiserver: AlwaysAllow, as upstream)"},                  \
@@ -359,7 +367,6 @@ int ck_cmd_apiserver(int argc, char **argv)
          "SSL certification file used to secure etcd communication", true},
         {"etcd-keyfile", CK_FLAG_STRING, &s, "SSL key file used to secure etcd communication",
          true},
-        {"enable-admission-plugins", CK_FLAG_STRING, &s, "Admission plugins to enable", true},
         {"kubelet-client-certificate", CK_FLAG_STRING, &s,
          "Client certificate for kubelet connections", true},
         {"kubelet-client-key", CK_FLAG_STRING, &s, "Client key for kubelet connections", true},

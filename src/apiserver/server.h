@@ -41,6 +41,8 @@ struct ck_apiserver {
     const char *cluster_signing_key_file;   /* its key */
     int64_t cluster_signing_duration_ms;    /* --cluster-signing-duration */
     ck_authz_chain authz;
+    const char *admission_enable, *admission_disable; /* --enable/--disable-admission-plugins */
+    const struct ck_admission_plugin **admission;     /* NULL-terminated, in order */
 
     /* state */
     ck_store *store;
