@@ -5,10 +5,15 @@
 
 #include "admission/admission.h"
 
-#define PLUGIN_LIMITRANGER NULL
-#define PLUGIN_RESOURCEQUOTA NULL
-#define PLUGIN_PODSECURITY NULL
-#define PLUGIN_DEFAULTSTORAGECLASS NULL
-#define PLUGIN_TAINTNODES NULL
+extern const ck_admission_plugin ck_admission_limitranger;
+#define PLUGIN_LIMITRANGER (&ck_admission_limitranger)
+extern const ck_admission_plugin ck_admission_resourcequota;
+#define PLUGIN_RESOURCEQUOTA (&ck_admission_resourcequota)
+extern const ck_admission_plugin ck_admission_podsecurity;
+#define PLUGIN_PODSECURITY (&ck_admission_podsecurity)
+extern const ck_admission_plugin ck_admission_defaultstorageclass;
+#define PLUGIN_DEFAULTSTORAGECLASS (&ck_admission_defaultstorageclass)
+extern const ck_admission_plugin ck_admission_taintnodes;
+#define PLUGIN_TAINTNODES (&ck_admission_taintnodes)
 
 #endif

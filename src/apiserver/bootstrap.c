@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdio.h>
 
+#include "admission/resourcequota.h"
 #include "apiserver/cache.h"
 #include "apiserver/objstore.h"
 #include "lib/log.h"
@@ -254,4 +255,5 @@ void ck_bootstrap_tick(ck_apiserver *srv)
     free(live.names);
     free(term.names);
     ck_csr_signer_tick(srv);
+    ck_quota_tick(srv);
 }
