@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiserver/server.h"
 #include "auth/authn.h"
 #include "pki/sajwt.h"
 
