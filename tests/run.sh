@@ -61,7 +61,8 @@ if [ "${ONLY:-e2e}" = e2e ] || [ -z "${ONLY:-}" ]; then
         run_one "e2e/$(basename "$t" .sh)" bash "$t"
     done
 fi
-echo "logs: $logdir"
+# Logs are kept only when something failed.
+if [ "$total_fail" -eq 0 ]; then rm -rf "$logdir"; else echo "logs: $logdir"; fi
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
