@@ -8,7 +8,7 @@ for role in "$@"; do
     build) ;;
     test) want="$want python3 curl clang-format openssl kubernetes-client" ;;
     run) ;;
-    bench) want="$want nginx wrk" ;;
+    bench) want="$want nginx curl" ;;
     fuzz) want="$want clang libclang-rt-14-dev" ;;
     *) echo "deps.sh: unknown role '$role'" >&2; exit 2 ;;
     esac
