@@ -7,7 +7,9 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -361,6 +363,14 @@ static void add_host(const char **hosts, size_t *n, const char *h)
     hosts[(*n)++] = h;
 }
 
+long long ck_pki_leaf_seconds(void)
+{
+    const char *e = getenv("CKUBE_CERT_VALIDITY_SECONDS");
+    char *end = NULL;
+    long long v = e && *e ? strtoll(e, &end, 10) : 0;
+    return v > 0 && end && !*end ? v : YEAR_SECS;
+}
+
 static size_t count(const char *const *v)
 {
     size_t n = 0;
@@ -410,14 +420,94 @@ int ck_pki_ensure(const ck_pki_opts *opts, ck_err **err)
 
     cleanup_name X509_NAME *srv = make_name("kube-apiserver", NULL, err);
     if (!srv) return -1;
-    cert_spec serving = {
-        .subject = srv, .hosts = hosts, .nhosts = n, .usages = USE_SERVER, .seconds = YEAR_SECS};
+    cert_spec serving = {.subject = srv,
+                         .hosts = hosts,
+                         .nhosts = n,
+                         .usages = USE_SERVER,
+                         .seconds = ck_pki_leaf_seconds()};
     if (ensure_leaf(dir, "apiserver", &serving, ca, ca_key, err) < 0) return -1;
 
     cleanup_name X509_NAME *adm = make_name("admin", "system:masters", err);
     if (!adm) return -1;
-    cert_spec admin = {.subject = adm, .usages = USE_CLIENT, .seconds = YEAR_SECS};
+    cert_spec admin = {.subject = adm, .usages = USE_CLIENT, .seconds = ck_pki_leaf_seconds()};
     return ensure_leaf(dir, "admin", &admin, ca, ca_key, err);
+}
+
+int ck_pki_not_after(const char *path, time_t *out, ck_err **err)
+{
+    cleanup_x509 X509 *x = load_pem(path, false, err);
+    if (!x) return -1;
+    int days = 0, secs = 0;
+    if (!ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x))) {
+        ERR_clear_error();
+        return ck_error(err, 400, CK_BAD_REQUEST, "%s: unreadable notAfter", path);
+    }
+    *out = time(NULL) + (time_t)days * DAY_SECS + secs;
+    return 0;
+}
+
+static void free_hosts(char ***p)
+{
+    for (size_t i = 0; *p && (*p)[i]; i++)
+        free((*p)[i]);
+    free(*p);
+}
+
+int ck_pki_reissue(const char *dir, const char *name, ck_err **err)
+{
+    cleanup_free char *crt_path = xasprintf("%s/%s.crt", dir, name);
+    cleanup_free char *key_path = xasprintf("%s/%s.key", dir, name);
+    cleanup_free char *ca_path = xasprintf("%s/ca.crt", dir);
+    cleanup_free char *ca_key_path = xasprintf("%s/ca.key", dir);
+    cleanup_x509 X509 *old = load_pem(crt_path, false, err);
+    if (!old) return -1;
+    cleanup_x509 X509 *ca = load_pem(ca_path, false, err);
+    if (!ca) return -1;
+    cleanup_pkey EVP_PKEY *ca_key = load_pem(ca_key_path, true, err);
+    if (!ca_key) return -1;
+    if (X509_check_private_key(ca, ca_key) != 1 || X509_check_ca(ca) < 1) {
+        ERR_clear_error();
+        return ck_error(err, 500, CK_INTERNAL, "pki: %s is not a CA matching %s", ca_path,
+                        ca_key_path);
+    }
+    uint32_t xku = X509_get_extended_key_usage(old);
+    int usages = xku == UINT32_MAX ? 0
+                                   : ((xku & XKU_SSL_SERVER) ? USE_SERVER : 0) |
+                                         ((xku & XKU_SSL_CLIENT) ? USE_CLIENT : 0);
+    if (!usages)
+        return ck_error(err, 500, CK_INTERNAL, "pki: %s has no server or client usage", crt_path);
+
+    GENERAL_NAMES *gens = X509_get_ext_d2i(old, NID_subject_alt_name, NULL, NULL);
+    int ngens = gens ? sk_GENERAL_NAME_num(gens) : 0;
+    __attribute__((cleanup(free_hosts))) char **hosts = xcalloc((size_t)ngens + 1, sizeof *hosts);
+    size_t n = 0;
+    for (int i = 0; i < ngens; i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        int type;
+        const ASN1_STRING *v = GENERAL_NAME_get0_value(g, &type);
+        const unsigned char *d = ASN1_STRING_get0_data(v);
+        int len = ASN1_STRING_length(v);
+        if (type == GEN_DNS) {
+            hosts[n++] = xasprintf("%.*s", len, (const char *)d);
+        } else if (type == GEN_IPADD && (len == 4 || len == 16)) {
+            char buf[INET6_ADDRSTRLEN];
+            if (inet_ntop(len == 4 ? AF_INET : AF_INET6, d, buf, sizeof buf))
+                hosts[n++] = xstrdup(buf);
+        }
+    }
+    GENERAL_NAMES_free(gens);
+    ERR_clear_error();
+
+    cert_spec s = {.subject = X509_get_subject_name(old),
+                   .hosts = (const char *const *)hosts,
+                   .nhosts = n,
+                   .usages = usages,
+                   .seconds = ck_pki_leaf_seconds()};
+    cleanup_pkey EVP_PKEY *key = gen_key("ecdsa", 256, err);
+    if (!key) return -1;
+    cleanup_x509 X509 *x = make_cert(&s, key, ca, ca_key, err);
+    if (!x) return -1;
+    return write_pair(crt_path, key_path, x, key, err);
 }
 
 /* ---- cfssl-style CSR objects ---- */

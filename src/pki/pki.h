@@ -4,6 +4,7 @@
 #define CK_PKI_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -24,6 +25,25 @@ typedef struct ck_pki_opts {
  *   admin.crt admin.key               client cert CN=admin, O=system:masters
  * If the serving cert lacks a requested SAN it is re-issued. */
 int ck_pki_ensure(const ck_pki_opts *opts, ck_err **err);
+
+/* Lifetime of leaf certificates ckube issues for itself (serving, admin): 1 year, or
+ * CKUBE_CERT_VALIDITY_SECONDS when that is a positive integer (for tests). */
+long long ck_pki_leaf_seconds(void);
+
+/* Sets *out to the notAfter of the first PEM certificate in path. */
+int ck_pki_not_after(const char *path, time_t *out, ck_err **err);
+
+/* Re-issues DIR/NAME.crt + DIR/NAME.key from DIR/ca.crt + ca.key: a fresh key, the old
+ * certificate's subject, SANs and server/client usages, ck_pki_leaf_seconds() of life. */
+int ck_pki_reissue(const char *dir, const char *name, ck_err **err);
+
+/* Running-server renewal (src/pki/renew.c): when the serving cert is the generated
+ * DATA/pki/apiserver.crt, re-issues it and admin.crt once they are within the renewal
+ * window of expiry (90 days; CKUBE_CERT_RENEW_BEFORE_SECONDS overrides, for tests),
+ * rewrites DATA/admin.kubeconfig and loads the new serving pair into the live SSL_CTX
+ * (new handshakes only). Call often; it reads files only when a renewal is due. */
+struct ck_apiserver;
+void ck_pki_renew_tick(struct ck_apiserver *srv);
 
 /* Writes a kubeconfig with the CA, client cert and key embedded (base64). */
 int ck_kubeconfig_write(const char *path, const char *server_url, const char *cluster_name,
