@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "auth/authn.h"
+#include "lib/base64.h"
 #include "lib/util.h"
 #include "machinery/validation.h"
 
@@ -45,46 +46,10 @@ EVP_PKEY *ck_sa_load_public(const char *path, ck_err **err)
     return k;
 }
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
-
-/* Decodes unpadded base64url [s, s+n) (NUL-terminated output); NULL on bad input. */
-static unsigned char *b64url_decode(const char *s, size_t n, size_t *outlen)
-{
-    if (n % 4 == 1) return NULL;
-    unsigned char *out = xmalloc(n * 3 / 4 + 3);
-    size_t o = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64val((unsigned char)s[i]);
-        if (v < 0) {
-            free(out);
-            return NULL;
-        }
-        acc = acc << 6 | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits & 0xff);
-        }
-    }
-    out[o] = 0;
-    *outlen = o;
-    return out;
-}
-
 static json_t *decode_json(const char *s, size_t n)
 {
     size_t len = 0;
-    cleanup_free unsigned char *raw = b64url_decode(s, n, &len);
+    cleanup_free unsigned char *raw = ck_base64url_decode(s, n, &len);
     if (!raw) return NULL;
     json_t *v = json_loadb((const char *)raw, len, JSON_DECODE_ANY, NULL);
     if (v && !json_is_object(v)) {
@@ -195,7 +160,7 @@ ck_sa_result ck_sa_verify(EVP_PKEY *key, const char *issuer, const char *token,
     }
     json_t *hdr = decode_json(token, (size_t)(d1 - token));
     size_t siglen = 0;
-    unsigned char *sig = b64url_decode(d2 + 1, strlen(d2 + 1), &siglen);
+    unsigned char *sig = ck_base64url_decode(d2 + 1, strlen(d2 + 1), &siglen);
     const char *alg = json_string_value(json_object_get(hdr, "alg"));
     ck_sa_result rc = CK_SA_NOT_OURS; /* jwt.ParseSigned failures: no opinion */
     json_t *have = NULL, *met = NULL;

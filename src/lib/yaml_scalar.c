@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base64.h"
 #include "lib/util.h"
 
 /* resolve.go's resolveMap: exact spellings only ("YeS" stays a string). */
@@ -429,46 +430,9 @@ void ys_format_float(double f, int bits, char out[40])
     }
 }
 
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (is_digit((char)c)) return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
 char *ys_base64_decode(const char *s, size_t len, size_t *outlen)
 {
-    char *clean = xmalloc(len + 1), *out = xmalloc(len / 4 * 3 + 3);
-    size_t n = 0, o = 0;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != '\r' && s[i] != '\n') clean[n++] = s[i];
-    if (n % 4) goto bad;
-    for (size_t i = 0; i < n; i += 4) {
-        int v[4], pad = 0;
-        for (int k = 0; k < 4; k++) {
-            unsigned char c = (unsigned char)clean[i + k];
-            if (c == '=' && i + 4 == n && k >= 2 && (k == 3 || clean[i + 3] == '=')) {
-                v[k] = 0;
-                pad++;
-                continue;
-            }
-            if (pad || (v[k] = b64_value(c)) < 0) goto bad;
-        }
-        uint32_t w = (uint32_t)(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
-        out[o++] = (char)(w >> 16);
-        if (pad < 2) out[o++] = (char)(w >> 8);
-        if (pad < 1) out[o++] = (char)w;
-    }
-    free(clean);
-    *outlen = o;
-    return out;
-bad:
-    free(clean);
-    free(out);
-    return NULL;
+    return (char *)ck_base64_decode(s, len, outlen, NULL);
 }
 
 char *ys_base64_encode(const unsigned char *s, size_t len)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/base64.h"
 #include "lib/util.h"
 #include "machinery/quantity.h"
 
@@ -178,17 +179,9 @@ static json_t *utf8_string(const uint8_t *s, size_t n)
 
 static json_t *base64_string(const uint8_t *s, size_t n)
 {
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) |
-                     (i + 2 < n ? s[i + 2] : 0);
-        *o++ = tbl[v >> 18 & 63];
-        *o++ = tbl[v >> 12 & 63];
-        *o++ = i + 1 < n ? tbl[v >> 6 & 63] : '=';
-        *o++ = i + 2 < n ? tbl[v & 63] : '=';
-    }
-    json_t *j = json_stringn_nocheck(out, (size_t)(o - out));
+    size_t len;
+    char *out = ck_base64_encode(s, n, &len);
+    json_t *j = json_stringn_nocheck(out, len);
     free(out);
     return j;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/base64.h"
 #include "lib/util.h"
 
 /* "io.k8s.api.core.v1.ConfigMap" -> "v1.ConfigMap" (Go's package-qualified name). */
@@ -87,33 +88,6 @@ static int mismatch(const walk *w, const json_t *v, const char *gotype, ck_err *
                     short_struct(w->parent), w->path, gotype);
 }
 
-/* Standard base64 as Go's []byte decoding takes it; *bad gets the offending offset. */
-static int base64_ok(const char *s, size_t *bad)
-{
-    size_t n = strlen(s), i = 0;
-    for (; i < n; i++) {
-        char c = s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '+' || c == '/')
-            continue;
-        if (c == '=' && (i == n - 1 || (i == n - 2 && s[n - 1] == '='))) continue;
-        if (c == '\r' || c == '\n') continue;
-        break;
-    }
-    if (i < n) {
-        *bad = i;
-        return 0;
-    }
-    size_t clean = 0;
-    for (i = 0; i < n; i++)
-        if (s[i] != '\r' && s[i] != '\n') clean++;
-    if (clean % 4) { /* a truncated last quantum */
-        *bad = n - clean % 4;
-        return 0;
-    }
-    return 1;
-}
-
 static int check_object(const json_t *obj, const ck_def *def, walk *w, ck_err **err);
 
 /* Checks one value of a field whose type is (type, ref, format). */
@@ -136,8 +110,11 @@ static int check_value(const json_t *v, uint8_t type, const ck_def *ref, const c
     case CK_T_STRING:
         if (!json_is_string(v)) return mismatch(w, v, "string", err);
         if (streq(format, "byte")) {
-            size_t bad;
-            if (!base64_ok(json_string_value(v), &bad))
+            size_t bad = 0, n;
+            const char *text = json_string_value(v);
+            unsigned char *raw = ck_base64_decode(text, strlen(text), &n, &bad);
+            free(raw);
+            if (!raw)
                 return ck_error(err, 400, CK_BAD_REQUEST, "illegal base64 data at input byte %zu",
                                 bad);
         }

@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "lib/base64.h"
 #include "lib/util.h"
 
 /* A PEM file's bytes, checked to hold what they claim. */
@@ -48,14 +49,6 @@ static int pem_file_load(pem_file *f, const char *path, bool key, ck_err **err)
     return 0;
 }
 
-/* Standard base64 without line breaks; the caller frees it. */
-static char *b64(const char *data, size_t len)
-{
-    char *out = xmalloc(4 * ((len + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)data, (int)len);
-    return out;
-}
-
 /* s as a YAML double-quoted scalar, so names such as "system:node:a" stay strings. */
 static void yq(FILE *out, const char *s)
 {
@@ -76,7 +69,7 @@ static void emit(FILE *out, const char *server_url, const char *cluster, const c
                  const char *user, const pem_file *ca, const pem_file *crt, const pem_file *key,
                  const char *token)
 {
-    cleanup_free char *ca64 = b64(ca->data, ca->len);
+    cleanup_free char *ca64 = ck_base64_encode(ca->data, ca->len, NULL);
     fputs("apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n", out);
     fprintf(out, "    certificate-authority-data: %s\n    server: ", ca64);
     yq(out, server_url);
@@ -98,8 +91,8 @@ static void emit(FILE *out, const char *server_url, const char *cluster, const c
         yq(out, token);
         fputc('\n', out);
     } else {
-        cleanup_free char *crt64 = b64(crt->data, crt->len);
-        char *key64 = b64(key->data, key->len);
+        cleanup_free char *crt64 = ck_base64_encode(crt->data, crt->len, NULL);
+        char *key64 = ck_base64_encode(key->data, key->len, NULL);
         fprintf(out, "    client-certificate-data: %s\n    client-key-data: %s\n", crt64, key64);
         OPENSSL_cleanse(key64, strlen(key64));
         free(key64);

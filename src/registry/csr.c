@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "lib/base64.h"
 #include "lib/util.h"
 #include "registry/kinds.h"
 #include "registry/workload.h"
@@ -135,42 +136,11 @@ static void prepare_subresource(const char *sub, json_t *obj, const json_t *old)
 
 /* ---- validation ------------------------------------------------------------------------ */
 
-/* Standard base64 with padding, as encoding/json decodes []byte; NULL if malformed. */
-static unsigned char *b64_decode(const char *s, size_t *out_len)
-{
-    size_t n = strlen(s);
-    if (n % 4) return NULL;
-    unsigned char *out = xmalloc(n / 4 * 3 + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        int v[4];
-        for (int k = 0; k < 4; k++) {
-            char c = s[i + k];
-            v[k] = c >= 'A' && c <= 'Z'               ? c - 'A'
-                   : c >= 'a' && c <= 'z'             ? c - 'a' + 26
-                   : c >= '0' && c <= '9'             ? c - '0' + 52
-                   : c == '+'                         ? 62
-                   : c == '/'                         ? 63
-                   : c == '=' && i + 4 == n && k >= 2 ? -2
-                                                      : -1;
-            if (v[k] == -1 || (k == 3 && v[2] == -2 && v[3] != -2)) {
-                free(out);
-                return NULL;
-            }
-        }
-        out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-        if (v[2] >= 0) out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
-        if (v[3] >= 0) out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
-    }
-    *out_len = o;
-    return out;
-}
-
 /* certificates.ParseCSR plus CheckSignature; returns the error text or NULL. */
 static char *check_request(const char *b64)
 {
     size_t len = 0;
-    unsigned char *pem = b64_decode(b64, &len);
+    unsigned char *pem = ck_base64_decode(b64, strlen(b64), &len, NULL);
     if (!pem) return xstrdup("illegal base64 data");
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     char *name = NULL, *header = NULL;
@@ -333,7 +303,8 @@ static void validate(const json_t *obj, ck_field_errors *fe)
     if (err) {
         /* Upstream prints the request as the Go byte slice it decoded. */
         size_t n = 0;
-        unsigned char *raw = b64_decode(json_string_value(req) ? json_string_value(req) : "", &n);
+        const char *r64 = json_string_value(req) ? json_string_value(req) : "";
+        unsigned char *raw = ck_base64_decode(r64, strlen(r64), &n, NULL);
         char *shown = raw ? ck_go_bytes(raw, n) : xstrdup("[]byte(nil)");
         ck_ferr_invalid_raw(fe, "spec.request", shown, err);
         free(shown);

@@ -2,6 +2,7 @@
  * cases with upstream's field paths and messages; see podspec.h. */
 #include <stdio.h>
 
+#include "lib/base64.h"
 #include "lib/util.h"
 #include "registry/podspec.h"
 #include "registry/registry.h"
@@ -642,16 +643,8 @@ unsigned ck_is_config_map_key(const char *key, ck_msgs *out)
 
 long ck_base64_len(const char *s)
 {
-    size_t n = strlen(s), pad = 0;
-    if (n % 4) return -1;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                   c == '+' || c == '/';
-        if (c == '=' && i >= n - 2)
-            pad++;
-        else if (!b64 || pad)
-            return -1;
-    }
-    return (long)(n / 4 * 3 - pad);
+    size_t n;
+    unsigned char *raw = ck_base64_decode(s, strlen(s), &n, NULL);
+    free(raw);
+    return raw ? (long)n : -1;
 }

@@ -3,29 +3,13 @@
  * and the `immutable` lock (upstream pkg/registry/core/secret, ValidateSecret). */
 #include <stdio.h>
 
+#include "lib/base64.h"
 #include "lib/util.h"
 #include "registry/corefmt.h"
 #include "registry/kinds.h"
 #include "registry/podspec.h"
 
 #define MAX_SIZE (1024 * 1024)
-
-static char *base64(const char *s, size_t n)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)s[i] << 16;
-        if (i + 1 < n) v |= (unsigned char)s[i + 1] << 8;
-        if (i + 2 < n) v |= (unsigned char)s[i + 2];
-        *o++ = tab[(v >> 18) & 63];
-        *o++ = tab[(v >> 12) & 63];
-        *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-        *o++ = i + 2 < n ? tab[v & 63] : '=';
-    }
-    *o = 0;
-    return out;
-}
 
 static void secret_defaults(json_t *obj)
 {
@@ -39,7 +23,7 @@ static void secret_defaults(json_t *obj)
     json_object_foreach(sd, k, v)
     {
         const char *s = json_string_value(v) ? json_string_value(v) : "";
-        char *b = base64(s, json_string_length(v));
+        char *b = ck_base64_encode(s, json_string_length(v), NULL);
         json_object_set_new(data, k, json_string(b));
         free(b);
     }

@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 #include <stdio.h>
 
+#include "lib/base64.h"
 #include "lib/util.h"
 #include "lib/yaml.h"
 
@@ -67,30 +68,17 @@ void ck_encryption_config_free(ck_encryption_config *c)
     free(c);
 }
 
-/* Go's base64.StdEncoding: padded, no whitespace. Returns the decoded length or -1. */
+/* A key secret: Go's base64.StdEncoding into out (at most cap bytes); the length or -1. */
 static long b64_decode(const char *s, unsigned char *out, size_t cap)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n % 4 || n / 4 * 3 > cap + 2) return -1;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                  (ch >= '0' && ch <= '9') || ch == '+' || ch == '/' || (ch == '=' && i >= n - 2);
-        if (!ok || (ch != '=' && i > 0 && s[i - 1] == '=')) return -1;
-    }
-    unsigned char tmp[64];
-    if (n / 4 * 3 > sizeof tmp) return -1;
-    int got = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)n);
-    if (got < 0) return -1;
-    size_t pad = (s[n - 1] == '=') + (s[n - 2] == '=');
-    size_t len = (size_t)got - pad;
-    if (len > cap) {
-        OPENSSL_cleanse(tmp, sizeof tmp);
-        return -1;
-    }
-    memcpy(out, tmp, len);
-    OPENSSL_cleanse(tmp, sizeof tmp);
-    return (long)len;
+    size_t len;
+    unsigned char *raw = ck_base64_decode(s, strlen(s), &len, NULL);
+    if (!raw) return -1;
+    long r = len && len <= cap ? (long)len : -1;
+    if (r > 0) memcpy(out, raw, len);
+    OPENSSL_cleanse(raw, len);
+    free(raw);
+    return r;
 }
 
 static void add_entry(ck_transformer *t, provider_kind kind, const char *prefix,
