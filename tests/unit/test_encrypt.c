@@ -11,6 +11,7 @@
 #include "storage/encrypted.h"
 #include "storage/transform.h"
 #include "ut.h"
+#include "ut_fixtures.h"
 
 /* base64 of 16, 24, 32 and 32 (another) bytes */
 #define K16 "MDEyMzQ1Njc4OWFiY2RlZg=="
@@ -348,10 +349,6 @@ static void test_config_errors(void)
 /* ---- the store wrapper over SQLite ---- */
 
 static char tmpdir[64];
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(p);
-}
 
 typedef struct seen {
     int n;

@@ -14,28 +14,11 @@
 #include "auth/authz.h"
 #include "lib/util.h"
 #include "ut.h"
+#include "ut_fixtures.h"
 
 static char tmpdir[64];
 static ck_apiserver srv;
 static ck_authorizer *az;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(path);
-}
-
-/* Parses a JSON text written with single quotes (new reference). */
-static json_t *js(const char *text)
-{
-    char *s = xstrdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'') *p = '"';
-    json_error_t e;
-    json_t *v = json_loads(s, 0, &e);
-    if (!v) fprintf(stderr, "bad test JSON: %s: %s\n", e.text, s);
-    free(s);
-    return v;
-}
 
 static ck_rtype *rtype(const char *plural)
 {

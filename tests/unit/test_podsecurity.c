@@ -6,19 +6,7 @@
 #include "admission/podsecurity.h"
 #include "lib/util.h"
 #include "ut.h"
-
-/* Parses a JSON text written with single quotes (new reference). */
-static json_t *js(const char *text)
-{
-    char *s = xstrdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'') *p = '"';
-    json_error_t e;
-    json_t *v = json_loads(s, 0, &e);
-    if (!v) fprintf(stderr, "bad test JSON: %s: %s\n", e.text, s);
-    free(s);
-    return v;
-}
+#include "ut_fixtures.h"
 
 /* Evaluates a pod given as {spec} (single-quoted JSON) at level; returns "" if allowed. */
 static char *eval(const char *level, const char *pod)

@@ -13,6 +13,7 @@
 #include "registry/kinds.h"
 #include "registry/service_alloc.h"
 #include "ut.h"
+#include "ut_fixtures.h"
 
 /* JSON with ' for " (test literals stay readable). */
 static json_t *J(const char *s)
@@ -45,14 +46,6 @@ static char *at(const json_t *obj, const char *path)
     } while (0)
 
 static char tmpdir[64];
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
 
 static int create(ck_apiserver *srv, const char *plural, const char *ns, const char *body,
                   bool dry_run, json_t **out, char **msg)

@@ -14,6 +14,7 @@
 #include "lib/util.h"
 #include "storage/storage.h"
 #include "ut.h"
+#include "ut_fixtures.h"
 
 static char tmpdir[64];
 
@@ -670,11 +671,6 @@ static void crash_round(int round, unsigned seed)
     CHECK(integrity_ok(path));
     printf("crash round %d: killed after %d acks (asked %d), rev %lld\n", round, nacks, kill_after,
            (long long)last_rev);
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(p);
 }
 
 int main(void)
