@@ -2,7 +2,7 @@
 # ASan+UBSan and runs the unit and end-to-end tests; `make run` starts a one-node cluster.
 
 CC      ?= cc
-PKGS    := openssl sqlite3 jansson yaml-0.1 libh2o-evloop
+PKGS    := openssl sqlite3 jansson yaml-0.1 libh2o-evloop libcurl libsodium
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wno-missing-field-initializers \
            -Wno-format-truncation
 CFLAGS  ?= -O2 -g

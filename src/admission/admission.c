@@ -1,11 +1,15 @@
 /* The admission chain: known plugins in upstream's order, chosen by the flags. */
 #include "admission/admission.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "admission/plugins.h"
+#include "apiserver/api.h"
+#include "apiserver/http.h"
 #include "apiserver/server.h"
+#include "audit/audit.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "machinery/schema.h"
@@ -21,12 +25,12 @@ static const struct known {
 } known[] = {
     {"NamespaceLifecycle", NULL, true, true},
     {"LimitRanger", PLUGIN_LIMITRANGER, false, true},
-    {"ServiceAccount", NULL, true, true},
+    {"ServiceAccount", PLUGIN_SERVICEACCOUNT, false, true},
     {"NodeRestriction", NULL, true, false},
     {"TaintNodesByCondition", PLUGIN_TAINTNODES, false, true},
     {"PodSecurity", PLUGIN_PODSECURITY, false, true},
-    {"Priority", NULL, true, true},
-    {"DefaultTolerationSeconds", NULL, true, true},
+    {"Priority", PLUGIN_PRIORITY, false, true},
+    {"DefaultTolerationSeconds", PLUGIN_DEFAULTTOLERATIONSECONDS, false, true},
     {"DefaultStorageClass", PLUGIN_DEFAULTSTORAGECLASS, false, true},
     {"StorageObjectInUseProtection", NULL, false, true},
     {"PersistentVolumeClaimResize", NULL, false, true},
@@ -35,9 +39,9 @@ static const struct known {
     {"CertificateSigning", NULL, false, true},
     {"CertificateSubjectRestriction", NULL, false, true},
     {"DefaultIngressClass", NULL, false, true},
-    {"MutatingAdmissionWebhook", NULL, false, true},
+    {"MutatingAdmissionWebhook", PLUGIN_MUTATINGWEBHOOK, false, true},
     {"ValidatingAdmissionPolicy", NULL, false, true},
-    {"ValidatingAdmissionWebhook", NULL, false, true},
+    {"ValidatingAdmissionWebhook", PLUGIN_VALIDATINGWEBHOOK, false, true},
     {"ResourceQuota", PLUGIN_RESOURCEQUOTA, false, true},
     {"AlwaysAdmit", NULL, true, false},
 };
@@ -94,8 +98,10 @@ void ck_admission_free(ck_apiserver *srv)
 int ck_admission_mutate(const ck_admission_attrs *a, json_t *obj, const json_t *old, ck_err **err)
 {
     if (!a->srv || !a->srv->admission) return 0;
+    bool del = streq(a->operation, "DELETE");
     for (const ck_admission_plugin *const *p = a->srv->admission; *p; p++)
-        if ((*p)->admit && (*p)->admit(a, obj, old, err) < 0) return -1;
+        if ((*p)->admit && (!del || (*p)->on_delete) && (*p)->admit(a, obj, old, err) < 0)
+            return -1;
     return 0;
 }
 
@@ -103,7 +109,36 @@ int ck_admission_validate(const ck_admission_attrs *a, const json_t *obj, const 
                           ck_err **err)
 {
     if (!a->srv || !a->srv->admission) return 0;
+    bool del = streq(a->operation, "DELETE");
     for (const ck_admission_plugin *const *p = a->srv->admission; *p; p++)
-        if ((*p)->validate && (*p)->validate(a, obj, old, err) < 0) return -1;
+        if ((*p)->validate && (!del || (*p)->on_delete) && (*p)->validate(a, obj, old, err) < 0)
+            return -1;
     return 0;
+}
+
+void ck_admission_warn(const ck_admission_attrs *a, const char *text)
+{
+    if (a->req) ck_add_warning(a->req, text);
+}
+
+void ck_admission_annotate(const ck_admission_attrs *a, const char *key, const char *value)
+{
+    if (a->req && a->req->audit) ck_audit_annotate(a->req->audit, key, value);
+}
+
+int ck_admission_forbid(const ck_admission_attrs *a, const json_t *obj, ck_err **err,
+                        const char *fmt, ...)
+{
+    const char *name = ck_obj_str(obj, "metadata.name");
+    if (!name || !*name) name = ck_obj_str(obj, "metadata.generateName");
+    if (!name || !*name) name = "Unknown";
+    va_list ap;
+    va_start(ap, fmt);
+    char *why = NULL;
+    if (vasprintf(&why, fmt, ap) < 0) why = NULL;
+    va_end(ap);
+    ck_error_details(err, 403, CK_FORBIDDEN, ck_status_details(a->rt, name),
+                     "%s \"%s\" is forbidden: %s", a->rt->qualified, name, why ? why : "");
+    free(why);
+    return -1;
 }

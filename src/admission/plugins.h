@@ -15,5 +15,15 @@ extern const ck_admission_plugin ck_admission_defaultstorageclass;
 #define PLUGIN_DEFAULTSTORAGECLASS (&ck_admission_defaultstorageclass)
 extern const ck_admission_plugin ck_admission_taintnodes;
 #define PLUGIN_TAINTNODES (&ck_admission_taintnodes)
+extern const ck_admission_plugin ck_admission_mutating_webhook;
+#define PLUGIN_MUTATINGWEBHOOK (&ck_admission_mutating_webhook)
+extern const ck_admission_plugin ck_admission_validating_webhook;
+#define PLUGIN_VALIDATINGWEBHOOK (&ck_admission_validating_webhook)
+extern const ck_admission_plugin ck_admission_serviceaccount;
+#define PLUGIN_SERVICEACCOUNT (&ck_admission_serviceaccount)
+extern const ck_admission_plugin ck_admission_priority;
+#define PLUGIN_PRIORITY (&ck_admission_priority)
+extern const ck_admission_plugin ck_admission_defaulttolerationseconds;
+#define PLUGIN_DEFAULTTOLERATIONSECONDS (&ck_admission_defaulttolerationseconds)
 
 #endif

@@ -1,642 +1,61 @@
-/* PodSecurity admission: evaluates Pods against the Pod Security Standards level named by
- * their namespace's pod-security.kubernetes.io/enforce label (upstream
- * k8s.io/pod-security-admission) and refuses violations with upstream's messages. The
- * checks run in upstream's order: baseline checks, then for baseline the checks that
- * restricted replaces, for restricted the restricted checks. */
+/* PodSecurity admission (upstream k8s.io/pod-security-admission/admission): reads the
+ * enforce, warn and audit policies from the namespace's pod-security.kubernetes.io labels
+ * and applies them as upstream does:
+ *  - Pods (and pod subresources that can change the spec): the enforce level refuses, the
+ *    audit level records `pod-security.kubernetes.io/audit-violations` on the audit event,
+ *    the warn level adds a Warning header; `enforce-policy` records the enforced level.
+ *  - Workload resources with a pod template: audit and warn only, never enforced.
+ *  - Namespaces: invalid policy labels are refused, and making the enforce level stricter
+ *    warns about the existing pods that would violate it.
+ * Exemptions (usernames, namespaces, runtime classes) come from an AdmissionConfiguration
+ * upstream; ckube has none, so nothing is exempt and the defaults are privileged:latest. */
 #include "admission/podsecurity.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admission/admission.h"
 #include "admission/plugins.h"
 #include "apiserver/cache.h"
+#include "apiserver/http.h"
 #include "apiserver/server.h"
 #include "lib/util.h"
+#include "machinery/validation.h"
 
-/* A list of strings; sl_set keeps it sorted and unique like upstream's sets.String. */
-typedef struct slist {
-    char **v;
-    size_t n;
-} slist;
+#define LABEL_PREFIX "pod-security.kubernetes.io/"
 
-static void sl_add(slist *l, const char *s)
+/* Upstream's limits when checking the pods of a namespace whose enforce level changes. */
+#define NS_MAX_PODS 3000
+#define NS_CHECK_SECONDS 1.0
+
+/* ---- Policy from namespace labels ------------------------------------------------------ */
+
+/* A level and version; version points into the labels it came from, or is "latest". */
+typedef struct level_version {
+    const char *level;
+    const char *version;
+} level_version;
+
+typedef struct policy {
+    level_version enforce, audit, warn;
+} policy;
+
+static bool lv_eq(level_version a, level_version b)
 {
-    l->v = realloc(l->v, (l->n + 1) * sizeof *l->v);
-    if (!l->v) abort();
-    l->v[l->n++] = xstrdup(s);
+    return streq(a.level, b.level) && streq(a.version, b.version);
 }
 
-static void sl_set(slist *l, const char *s)
+/* "restricted:latest"; the caller frees. */
+static char *lv_str(level_version lv)
 {
-    size_t i = 0;
-    while (i < l->n && strcmp(l->v[i], s) < 0)
-        i++;
-    if (i < l->n && streq(l->v[i], s)) return;
-    sl_add(l, s);
-    char *last = l->v[l->n - 1];
-    memmove(l->v + i + 1, l->v + i, (l->n - 1 - i) * sizeof *l->v);
-    l->v[i] = last;
+    return xasprintf("%s:%s", lv.level, lv.version);
 }
 
-static void sl_free(slist *l)
+static int level_rank(const char *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-/* Joins with sep, each item in double quotes when quote is set (upstream's joinQuote). */
-static char *sl_join(const slist *l, const char *sep, bool quote)
-{
-    size_t len = 1;
-    for (size_t i = 0; i < l->n; i++)
-        len += strlen(l->v[i]) + strlen(sep) + 2;
-    char *out = xcalloc(1, len), *p = out;
-    for (size_t i = 0; i < l->n; i++)
-        p += sprintf(p, "%s%s%s%s", i ? sep : "", quote ? "\"" : "", l->v[i], quote ? "\"" : "");
-    return out;
-}
-
-static const char *plural(const char *one, const char *many, size_t n)
-{
-    return n == 1 ? one : many;
-}
-
-/* `container "a"` or `containers "a", "b"`; the caller frees. */
-static char *ctrs(const slist *names)
-{
-    cleanup_free char *q = sl_join(names, ", ", true);
-    return xasprintf("%s %s", plural("container", "containers", names->n), q);
-}
-
-/* Failed checks: reasons and details, aligned. */
-typedef struct results {
-    slist reasons, details;
-} results;
-
-static void fail(results *r, const char *reason, char *detail /* owned */)
-{
-    sl_add(&r->reasons, reason);
-    sl_add(&r->details, detail);
-    free(detail);
-}
-
-static const json_t *sc_of(const json_t *c)
-{
-    return json_object_get(c, "securityContext");
-}
-
-static const char *str_at(const json_t *o, const char *k1, const char *k2)
-{
-    const json_t *v = json_object_get(o, k1);
-    if (k2) v = json_object_get(v, k2);
-    return json_string_value(v);
-}
-
-/* Every container in upstream's visiting order: init, regular, ephemeral (new ref). */
-static json_t *all_containers(const json_t *spec)
-{
-    static const char *const fields[] = {"initContainers", "containers", "ephemeralContainers"};
-    json_t *all = json_array();
-    for (size_t f = 0; f < ARRAY_SIZE(fields); f++) {
-        size_t i;
-        json_t *c;
-        json_array_foreach(json_object_get(spec, fields[f]), i, c) json_array_append(all, c);
-    }
-    return all;
-}
-
-static const char *cname(const json_t *c)
-{
-    const char *n = str_at(c, "name", NULL);
-    return n ? n : "";
-}
-
-/* "pod and containers "a"" style setter lists end with the containers; the caller frees. */
-static char *setters(bool pod, const slist *bad)
-{
-    cleanup_free char *c = bad->n ? ctrs(bad) : NULL;
-    if (pod && c) return xasprintf("pod and %s", c);
-    return xstrdup(pod ? "pod" : c);
-}
-
-static bool apparmor_ok(const char *v)
-{
-    return !*v || streq(v, "runtime/default") || has_prefix(v, "localhost/");
-}
-
-static void check_apparmor(const json_t *pod, const json_t *spec, const json_t *cs, results *r)
-{
-    slist bad = {0};
-    const char *key;
-    json_t *v;
-    json_object_foreach(ck_obj_get(pod, "metadata.annotations"), key, v)
-    {
-        const char *s = json_string_value(v);
-        if (has_prefix(key, "container.apparmor.security.beta.kubernetes.io/") && s &&
-            !apparmor_ok(s)) {
-            cleanup_free char *e = xasprintf("%s=\"%s\"", key, s);
-            sl_set(&bad, e);
-        }
-    }
-    const char *t = str_at(sc_of(spec), "appArmorProfile", "type");
-    if (streq(t, "Unconfined")) sl_set(&bad, t);
-    size_t i;
-    json_t *c;
-    json_array_foreach(cs, i, c)
-    {
-        t = str_at(sc_of(c), "appArmorProfile", "type");
-        if (streq(t, "Unconfined")) sl_set(&bad, t);
-    }
-    if (bad.n)
-        fail(r, plural("forbidden AppArmor profile", "forbidden AppArmor profiles", bad.n),
-             sl_join(&bad, ", ", false));
-    sl_free(&bad);
-}
-
-static void check_host_namespaces(const json_t *spec, results *r)
-{
-    slist bad = {0};
-    static const char *const f[] = {"hostIPC", "hostNetwork", "hostPID"}; /* sorted */
-    for (size_t i = 0; i < ARRAY_SIZE(f); i++)
-        if (json_is_true(json_object_get(spec, f[i]))) sl_add(&bad, f[i]);
-    if (bad.n) fail(r, "host namespaces", sl_join(&bad, ", ", false));
-    sl_free(&bad);
-}
-
-static void check_host_path(const json_t *spec, results *r)
-{
-    slist bad = {0};
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(spec, "volumes"), i, v) if (json_object_get(v, "hostPath"))
-        sl_add(&bad, cname(v));
-    if (bad.n) {
-        cleanup_free char *q = sl_join(&bad, ", ", true);
-        fail(r, "hostPath volumes", xasprintf("%s %s", plural("volume", "volumes", bad.n), q));
-    }
-    sl_free(&bad);
-}
-
-static void check_host_ports(const json_t *cs, results *r)
-{
-    slist bad = {0}, ports = {0};
-    size_t i, j;
-    json_t *c, *p;
-    json_array_foreach(cs, i, c)
-    {
-        bool ok = true;
-        json_array_foreach(json_object_get(c, "ports"), j, p)
-        {
-            json_int_t hp = json_integer_value(json_object_get(p, "hostPort"));
-            if (!hp) continue;
-            ok = false;
-            char buf[24];
-            snprintf(buf, sizeof buf, "%lld", (long long)hp);
-            sl_set(&ports, buf);
-        }
-        if (!ok) sl_add(&bad, cname(c));
-    }
-    if (bad.n) {
-        cleanup_free char *who = ctrs(&bad);
-        cleanup_free char *list = sl_join(&ports, ", ", false);
-        fail(r, "hostPort",
-             xasprintf("%s %s %s %s", who, plural("uses", "use", bad.n),
-                       plural("hostPort", "hostPorts", ports.n), list));
-    }
-    sl_free(&bad);
-    sl_free(&ports);
-}
-
-/* Hosts named by a probe or lifecycle handler's httpGet/tcpSocket, added to hosts. */
-static bool handler_hosts(const json_t *h, slist *hosts)
-{
-    bool bad = false;
-    static const char *const kinds[] = {"httpGet", "tcpSocket"};
-    for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
-        const char *host = str_at(h, kinds[k], "host");
-        if (host && *host) bad = true, sl_set(hosts, host);
-    }
-    return bad;
-}
-
-static void check_probe_hosts(const json_t *cs, results *r)
-{
-    static const char *const handlers[] = {"livenessProbe", "readinessProbe", "startupProbe",
-                                           "lifecycle.postStart", "lifecycle.preStop"};
-    slist bad = {0}, hosts = {0};
-    size_t i;
-    json_t *c;
-    json_array_foreach(cs, i, c)
-    {
-        for (size_t k = 0; k < ARRAY_SIZE(handlers); k++)
-            if (handler_hosts(ck_obj_get(c, handlers[k]), &hosts)) sl_set(&bad, cname(c));
-    }
-    if (bad.n) {
-        cleanup_free char *who = ctrs(&bad);
-        cleanup_free char *q = sl_join(&hosts, ", ", true);
-        fail(r, "probe or lifecycle host",
-             xasprintf("%s %s %s %s", who, plural("uses", "use", bad.n),
-                       plural("probe or lifecycle host", "probe or lifecycle hosts", hosts.n), q));
-    }
-    sl_free(&bad);
-    sl_free(&hosts);
-}
-
-static bool host_process(const json_t *sc)
-{
-    return json_is_true(ck_obj_get(sc, "windowsOptions.hostProcess"));
-}
-
-static void check_host_process(const json_t *spec, const json_t *cs, results *r)
-{
-    bool pod = host_process(sc_of(spec));
-    slist bad = {0};
-    size_t i;
-    json_t *c;
-    json_array_foreach(cs, i, c) if (host_process(sc_of(c))) sl_add(&bad, cname(c));
-    if (pod || bad.n) {
-        cleanup_free char *who = setters(pod, &bad);
-        fail(r, "hostProcess",
-             xasprintf("%s must not set securityContext.windowsOptions.hostProcess=true", who));
-    }
-    sl_free(&bad);
-}
-
-static void check_privileged(const json_t *cs, results *r)
-{
-    slist bad = {0};
-    size_t i;
-    json_t *c;
-    json_array_foreach(cs, i, c) if (json_is_true(json_object_get(sc_of(c), "privileged")))
-        sl_add(&bad, cname(c));
-    if (bad.n) {
-        cleanup_free char *who = ctrs(&bad);
-        fail(r, "privileged", xasprintf("%s must not set securityContext.privileged=true", who));
-    }
-    sl_free(&bad);
-}
-
-/* Pods with their own user namespace (hostUsers: false) are relaxed, as upstream. */
-static bool user_ns(const json_t *spec)
-{
-    return json_is_false(json_object_get(spec, "hostUsers"));
-}
-
-static void check_proc_mount(const json_t *spec, const json_t *cs, results *r)
-{
-    if (user_ns(spec)) return;
-    slist bad = {0}, types = {0};
-    size_t i;
-    json_t *c;
-    json_array_foreach(cs, i, c)
-    {
-        const char *pm = str_at(sc_of(c), "procMount", NULL);
-        if (pm && !streq(pm, "Default")) {
-            sl_add(&bad, cname(c));
-            sl_set(&types, pm);
-        }
-    }
-    if (bad.n) {
-        cleanup_free char *who = ctrs(&bad);
-        cleanup_free char *t = sl_join(&types, ", ", true);
-        fail(r, "procMount", xasprintf("%s must not set securityContext.procMount to %s", who, t));
-    }
-    sl_free(&bad);
-    sl_free(&types);
-}
-
-struct selinux_state {
-    slist types;
-    bool user, role;
-};
-
-static bool selinux_ok(const json_t *o, struct selinux_state *st)
-{
-    const char *t = str_at(o, "type", NULL), *u = str_at(o, "user", NULL),
-               *ro = str_at(o, "role", NULL);
-    bool ok = true;
-    if (t && *t && !streq(t, "container_t") && !streq(t, "container_init_t") &&
-        !streq(t, "container_kvm_t")) {
-        ok = false;
-        sl_set(&st->types, t);
-    }
-    if (u && *u) ok = false, st->user = true;
-    if (ro && *ro) ok = false, st->role = true;
-    return ok;
-}
-
-static void check_selinux(const json_t *spec, const json_t *cs, results *r)
-{
-    struct selinux_state st = {0};
-    const json_t *o = json_object_get(sc_of(spec), "seLinuxOptions");
-    bool pod = o && !selinux_ok(o, &st);
-    slist bad = {0};
-    size_t i;
-    json_t *c;
-    json_array_foreach(cs, i, c)
-    {
-        o = json_object_get(sc_of(c), "seLinuxOptions");
-        if (o && !selinux_ok(o, &st)) sl_add(&bad, cname(c));
-    }
-    if (pod || bad.n) {
-        slist data = {0};
-        if (st.types.n) {
-            cleanup_free char *q = sl_join(&st.types, ", ", true);
-            cleanup_free char *d = xasprintf("%s %s", plural("type", "types", st.types.n), q);
-            sl_add(&data, d);
-            if (st.user) sl_add(&data, "user may not be set");
-            if (st.role) sl_add(&data, "role may not be set");
-        }
-        cleanup_free char *who = setters(pod, &bad);
-        cleanup_free char *d = sl_join(&data, "; ", false);
-        fail(r, "seLinuxOptions",
-             xasprintf("%s set forbidden securityContext.seLinuxOptions: %s", who, d));
-        sl_free(&data);
-    }
-    sl_free(&bad);
-    sl_free(&st.types);
-}
-
-static void check_sysctls(const json_t *spec, results *r)
-{
-    static const char *const safe[] = {
-        "kernel.shm_rmid_forced",
-        "net.ipv4.ip_local_port_range",
-        "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range",
-        "net.ipv4.ip_unprivileged_port_start",
-        "net.ipv4.ip_local_reserved_ports",
-        "net.ipv4.tcp_keepalive_time",
-        "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl",
-        "net.ipv4.tcp_keepalive_probes",
-        "net.ipv4.tcp_rmem",
-        "net.ipv4.tcp_wmem",
-    };
-    slist bad = {0};
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(sc_of(spec), "sysctls"), i, s)
-    {
-        const char *n = str_at(s, "name", NULL);
-        bool ok = false;
-        for (size_t k = 0; n && k < ARRAY_SIZE(safe) && !ok; k++)
-            ok = streq(n, safe[k]);
-        if (!ok) sl_add(&bad, n ? n : "");
-    }
-    if (bad.n) fail(r, "forbidden sysctls", sl_join(&bad, ", ", false));
-    sl_free(&bad);
-}
-
-static void check_caps_baseline(const json_t *cs, results *r)
-{
-    static const char *const allowed[] = {
-        "AUDIT_WRITE",      "CHOWN",   "DAC_OVERRIDE", "FOWNER",  "FSETID", "KILL",      "MKNOD",
-        "NET_BIND_SERVICE", "SETFCAP", "SETGID",       "SETPCAP", "SETUID", "SYS_CHROOT"};
-    slist bad = {0}, caps = {0};
-    size_t i, j;
-    json_t *c, *cap;
-    json_array_foreach(cs, i, c)
-    {
-        bool ok = true;
-        json_array_foreach(ck_obj_get(sc_of(c), "capabilities.add"), j, cap)
-        {
-            const char *n = json_string_value(cap);
-            bool known = false;
-            for (size_t k = 0; n && k < ARRAY_SIZE(allowed) && !known; k++)
-                known = streq(n, allowed[k]);
-            if (!known) ok = false, sl_set(&caps, n ? n : "");
-        }
-        if (!ok) sl_add(&bad, cname(c));
-    }
-    if (bad.n) {
-        cleanup_free char *who = ctrs(&bad);
-        cleanup_free char *q = sl_join(&caps, ", ", true);
-        fail(r, "non-default capabilities",
-             xasprintf("%s must not include %s in securityContext.capabilities.add", who, q));
-    }
-    sl_free(&bad);
-    sl_free(&caps);
-}
-
-static bool seccomp_ok(const char *t)
-{
-    return streq(t, "RuntimeDefault") || streq(t, "Localhost");
-}
-
-/* seccompProfile for baseline (only explicit bad types) or restricted (also unset). */
-static void check_seccomp(const json_t *spec, const json_t *cs, bool restricted, results *r)
-{
-    slist bad = {0}, values = {0}, implicit = {0};
-    const json_t *p = json_object_get(sc_of(spec), "seccompProfile");
-    const char *t = str_at(p, "type", NULL);
-    bool pod_bad = p && !seccomp_ok(t), pod_set = p && !pod_bad;
-    if (pod_bad) sl_set(&values, t ? t : "");
-    size_t i;
-    json_t *c;
-    json_array_foreach(cs, i, c)
-    {
-        p = json_object_get(sc_of(c), "seccompProfile");
-        t = str_at(p, "type", NULL);
-        if (p && !seccomp_ok(t)) {
-            sl_add(&bad, cname(c));
-            sl_set(&values, t ? t : "");
-        } else if (!p && !pod_set) {
-            sl_add(&implicit, cname(c));
-        }
-    }
-    if (pod_bad || bad.n) {
-        cleanup_free char *who = setters(pod_bad, &bad);
-        cleanup_free char *v = sl_join(&values, ", ", true);
-        fail(r, "seccompProfile",
-             xasprintf("%s must not set securityContext.seccompProfile.type to %s", who, v));
-    } else if (restricted && implicit.n) {
-        cleanup_free char *who = ctrs(&implicit);
-        fail(r, "seccompProfile",
-             xasprintf("pod or %s must set securityContext.seccompProfile.type to "
-                       "\"RuntimeDefault\" or \"Localhost\"",
-                       who));
-    }
-    sl_free(&bad);
-    sl_free(&values);
-    sl_free(&implicit);
-}
-
-static void check_ape(const json_t *cs, results *r)
-{
-    slist bad = {0};
-    size_t i;
-    json_t *c;
-    json_array_foreach(cs, i,
-                       c) if (!json_is_false(json_object_get(sc_of(c), "allowPrivilegeEscalation")))
-        sl_add(&bad, cname(c));
-    if (bad.n) {
-        cleanup_free char *who = ctrs(&bad);
-        fail(r, "allowPrivilegeEscalation != false",
-             xasprintf("%s must set securityContext.allowPrivilegeEscalation=false", who));
-    }
-    sl_free(&bad);
-}
-
-static void check_caps_restricted(const json_t *cs, results *r)
-{
-    slist nodrop = {0}, adding = {0}, caps = {0}, details = {0};
-    size_t i, j;
-    json_t *c, *cap;
-    json_array_foreach(cs, i, c)
-    {
-        const json_t *cp = json_object_get(sc_of(c), "capabilities");
-        bool dropped = false, added = false;
-        json_array_foreach(json_object_get(cp, "drop"), j, cap) dropped |=
-            streq(json_string_value(cap), "ALL");
-        if (!dropped) sl_add(&nodrop, cname(c));
-        json_array_foreach(json_object_get(cp, "add"), j, cap)
-        {
-            const char *n = json_string_value(cap);
-            if (!streq(n, "NET_BIND_SERVICE")) added = true, sl_set(&caps, n ? n : "");
-        }
-        if (added) sl_add(&adding, cname(c));
-    }
-    if (nodrop.n) {
-        cleanup_free char *who = ctrs(&nodrop);
-        cleanup_free char *d =
-            xasprintf("%s must set securityContext.capabilities.drop=[\"ALL\"]", who);
-        sl_add(&details, d);
-    }
-    if (adding.n) {
-        cleanup_free char *who = ctrs(&adding);
-        cleanup_free char *q = sl_join(&caps, ", ", true);
-        cleanup_free char *d =
-            xasprintf("%s must not include %s in securityContext.capabilities.add", who, q);
-        sl_add(&details, d);
-    }
-    if (details.n) fail(r, "unrestricted capabilities", sl_join(&details, "; ", false));
-    sl_free(&nodrop);
-    sl_free(&adding);
-    sl_free(&caps);
-    sl_free(&details);
-}
-
-static void check_restricted_volumes(const json_t *spec, results *r)
-{
-    static const char *const ok_types[] = {"configMap", "csi",       "downwardAPI",
-                                           "emptyDir",  "ephemeral", "persistentVolumeClaim",
-                                           "projected", "secret"};
-    slist bad = {0};
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(spec, "volumes"), i, v)
-    {
-        bool ok = false;
-        for (size_t k = 0; k < ARRAY_SIZE(ok_types) && !ok; k++)
-            ok = json_object_get(v, ok_types[k]) != NULL;
-        if (!ok) sl_set(&bad, cname(v));
-    }
-    if (bad.n) {
-        cleanup_free char *q = sl_join(&bad, " ", true);
-        fail(r, "restricted volume types", xasprintf("volumes [%s] have restricted types", q));
-    }
-    sl_free(&bad);
-}
-
-static void check_run_as_non_root(const json_t *spec, const json_t *cs, results *r)
-{
-    if (user_ns(spec)) return;
-    const json_t *p = json_object_get(sc_of(spec), "runAsNonRoot");
-    bool pod_bad = json_is_false(p), pod_ok = json_is_true(p);
-    slist bad = {0}, implicit = {0};
-    size_t i;
-    json_t *c;
-    json_array_foreach(cs, i, c)
-    {
-        const json_t *v = json_object_get(sc_of(c), "runAsNonRoot");
-        if (json_is_false(v))
-            sl_add(&bad, cname(c));
-        else if (!json_is_boolean(v) && !pod_ok)
-            sl_add(&implicit, cname(c));
-    }
-    if (pod_bad || bad.n) {
-        cleanup_free char *who = setters(pod_bad, &bad);
-        fail(r, "runAsNonRoot != true",
-             xasprintf("%s must not set securityContext.runAsNonRoot=false", who));
-    } else if (implicit.n) {
-        cleanup_free char *who = ctrs(&implicit);
-        fail(r, "runAsNonRoot != true",
-             xasprintf("pod or %s must set securityContext.runAsNonRoot=true", who));
-    }
-    sl_free(&bad);
-    sl_free(&implicit);
-}
-
-static bool is_root(const json_t *sc)
-{
-    const json_t *v = json_object_get(sc, "runAsUser");
-    return json_is_integer(v) && json_integer_value(v) == 0;
-}
-
-static void check_run_as_user(const json_t *spec, const json_t *cs, results *r)
-{
-    bool pod = is_root(sc_of(spec));
-    slist bad = {0};
-    size_t i;
-    json_t *c;
-    json_array_foreach(cs, i, c) if (is_root(sc_of(c))) sl_add(&bad, cname(c));
-    if (pod || bad.n) {
-        cleanup_free char *who = setters(pod, &bad);
-        fail(r, "runAsUser=0", xasprintf("%s must not set runAsUser=0", who));
-    }
-    sl_free(&bad);
-}
-
-char *ck_psa_evaluate(const char *level, const json_t *pod)
-{
-    bool restricted = streq(level, "restricted");
-    if (!restricted && !streq(level, "baseline")) return NULL;
-    const json_t *spec = json_object_get(pod, "spec");
-    json_t *cs = all_containers(spec);
-    results r = {0};
-    check_apparmor(pod, spec, cs, &r);
-    check_host_namespaces(spec, &r);
-    check_host_path(spec, &r);
-    check_host_ports(cs, &r);
-    check_probe_hosts(cs, &r);
-    check_privileged(cs, &r);
-    check_proc_mount(spec, cs, &r);
-    check_selinux(spec, cs, &r);
-    check_sysctls(spec, &r);
-    check_host_process(spec, cs, &r);
-    if (!restricted) {
-        check_caps_baseline(cs, &r);
-        check_seccomp(spec, cs, false, &r);
-    } else {
-        check_ape(cs, &r);
-        check_caps_restricted(cs, &r);
-        check_restricted_volumes(spec, &r);
-        check_run_as_non_root(spec, cs, &r);
-        check_run_as_user(spec, cs, &r);
-        check_seccomp(spec, cs, true, &r);
-    }
-    json_decref(cs);
-    char *out = NULL;
-    if (r.reasons.n) {
-        slist parts = {0};
-        for (size_t i = 0; i < r.reasons.n; i++) {
-            cleanup_free char *p = *r.details.v[i]
-                                       ? xasprintf("%s (%s)", r.reasons.v[i], r.details.v[i])
-                                       : xstrdup(r.reasons.v[i]);
-            sl_add(&parts, p);
-        }
-        out = sl_join(&parts, ", ", false);
-        sl_free(&parts);
-    }
-    sl_free(&r.reasons);
-    sl_free(&r.details);
-    return out;
+    return streq(l, "restricted") ? 2 : streq(l, "baseline") ? 1 : 0;
 }
 
 /* A level label value, or NULL when invalid. */
@@ -648,70 +67,469 @@ static const char *parse_level(const char *v)
     return NULL;
 }
 
-/* "latest" or "v1.<minor>". */
+/* "latest" or "v1.<minor>" without leading zeros (and small enough for an int). */
 static bool valid_version(const char *v)
 {
     if (streq(v, "latest")) return true;
-    if (!v || !has_prefix(v, "v1.") || !v[3]) return false;
+    if (!v || !has_prefix(v, "v1.") || !v[3] || strlen(v + 3) > 18) return false;
     for (const char *p = v + 3; *p; p++)
         if (!isdigit((unsigned char)*p)) return false;
     return !(v[3] == '0' && v[4]);
 }
 
-/* Enforce policy from the namespace labels; an invalid level or version fails closed to
- * restricted:latest, as upstream. Returns false when the namespace is not known. */
-static bool ns_policy(ck_apiserver *srv, const char *ns, char **level, char **version)
+static void label_level(const json_t *labels, const char *mode, const char *fallback,
+                        const char **level, ck_field_errors *fe)
+{
+    cleanup_free char *key = xasprintf(LABEL_PREFIX "%s", mode);
+    const json_t *v = json_object_get(labels, key);
+    if (!v) return;
+    const char *s = json_string_value(v);
+    *level = parse_level(s);
+    if (*level) return;
+    *level = fallback;
+    cleanup_free char *path = xasprintf("metadata.labels[%s]", key);
+    ck_ferr_invalid_str(fe, path, s, "must be one of privileged, baseline, restricted");
+}
+
+static void label_version(const json_t *labels, const char *mode, const char **version,
+                          ck_field_errors *fe)
+{
+    cleanup_free char *key = xasprintf(LABEL_PREFIX "%s-version", mode);
+    const json_t *v = json_object_get(labels, key);
+    if (!v) return;
+    const char *s = json_string_value(v);
+    if (valid_version(s)) {
+        *version = s;
+        return;
+    }
+    *version = "latest";
+    cleanup_free char *path = xasprintf("metadata.labels[%s]", key);
+    ck_ferr_invalid_str(fe, path, s, "must be \"latest\" or \"v1.x\"");
+}
+
+/* The policy of a namespace with these labels (borrowed; the policy points into them). An
+ * invalid enforce level fails closed to restricted, invalid warn and audit levels fail
+ * open to privileged, an invalid version is latest; each invalid label is added to fe. */
+static policy policy_of(const json_t *labels, ck_field_errors *fe)
+{
+    policy p = {{"privileged", "latest"}, {"privileged", "latest"}, {"privileged", "latest"}};
+    label_level(labels, "enforce", "restricted", &p.enforce.level, fe);
+    label_version(labels, "enforce", &p.enforce.version, fe);
+    label_level(labels, "audit", "privileged", &p.audit.level, fe);
+    label_version(labels, "audit", &p.audit.version, fe);
+    label_level(labels, "warn", "privileged", &p.warn.level, fe);
+    label_version(labels, "warn", &p.warn.version, fe);
+    return p;
+}
+
+/* ---- Evaluation ------------------------------------------------------------------------- */
+
+/* Results already computed for a request, so equal levels are evaluated once. */
+typedef struct evals {
+    size_t n;
+    level_version lv[3];
+    ck_psa_result r[3];
+    bool allowed[3];
+} evals;
+
+static size_t evaluate(evals *e, level_version lv, const json_t *pod)
+{
+    for (size_t i = 0; i < e->n; i++)
+        if (lv_eq(e->lv[i], lv)) return i;
+    size_t i = e->n++;
+    e->lv[i] = lv;
+    e->allowed[i] = ck_psa_check(lv.level, pod, &e->r[i]);
+    return i;
+}
+
+static void evals_free(evals *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        ck_psa_result_free(&e->r[i]);
+}
+
+/* `<prefix> PodSecurity "<level:version>": <details>`; the caller frees. */
+static char *violation(const char *prefix, const evals *e, size_t i)
+{
+    cleanup_free char *lv = lv_str(e->lv[i]);
+    cleanup_free char *q = ck_quote(lv);
+    cleanup_free char *d = ck_psa_detail(&e->r[i]);
+    return xasprintf("%s PodSecurity %s: %s", prefix, q, d);
+}
+
+static void annotate(const ck_admission_attrs *a, const char *key, const char *value)
+{
+    cleanup_free char *k = xasprintf(LABEL_PREFIX "%s", key);
+    ck_admission_annotate(a, k, value);
+}
+
+/* Upstream's EvaluatePod: pod is a Pod or a pod template; the enforce level is applied only
+ * when `enforce` (Pods). Audit annotations are recorded whatever the outcome; the warning
+ * is added only when the request is allowed. */
+static int evaluate_pod(const ck_admission_attrs *a, const policy *p, const ck_field_errors *fe,
+                        const json_t *pod, bool enforce, ck_err **err)
+{
+    if (!ck_ferrs_empty(fe)) {
+        cleanup_free char *agg = ck_ferrs_aggregate(fe);
+        cleanup_free char *msg = xasprintf("Failed to parse policy: %s", agg);
+        annotate(a, "error", msg);
+    }
+    evals e = {0};
+    int rc = 0;
+    if (enforce) {
+        cleanup_free char *lv = lv_str(p->enforce);
+        annotate(a, "enforce-policy", lv);
+        size_t i = evaluate(&e, p->enforce, pod);
+        if (!e.allowed[i]) {
+            cleanup_free char *why = violation("violates", &e, i);
+            const char *name = a->name ? a->name : "";
+            cleanup_free char *q = ck_quote(name);
+            json_t *d = json_pack("{s:s, s:s}", "name", name, "kind", "pods");
+            rc = ck_error_details(err, 403, CK_FORBIDDEN, d, "pods %s is forbidden: %s", q, why);
+        }
+    }
+    size_t i = evaluate(&e, p->audit, pod);
+    if (!e.allowed[i]) {
+        cleanup_free char *v = violation("would violate", &e, i);
+        annotate(a, "audit-violations", v);
+    }
+    if (rc == 0) {
+        i = evaluate(&e, p->warn, pod);
+        if (!e.allowed[i]) {
+            cleanup_free char *v = violation("would violate", &e, i);
+            ck_admission_warn(a, v);
+        }
+    }
+    evals_free(&e);
+    return rc;
+}
+
+/* The namespace object from the watch cache (a new reference), or NULL. */
+static ck_obj *namespace_obj(ck_apiserver *srv, const char *ns)
 {
     ck_rtype *nsrt = ck_registry_find("", "v1", "namespaces");
-    ck_obj *o = srv->cache ? ck_cache_get(srv->cache, nsrt, NULL, ns) : NULL;
-    if (!o) return false;
-    const char *lv =
-        json_string_value(json_object_get(o->labels, "pod-security.kubernetes.io/enforce"));
-    const char *ver =
-        json_string_value(json_object_get(o->labels, "pod-security.kubernetes.io/enforce-version"));
-    const char *l = lv ? parse_level(lv) : "privileged";
-    bool ok = l && (!ver || valid_version(ver));
-    *level = xstrdup(ok ? l : "restricted");
-    *version = xstrdup(ok && ver ? ver : "latest");
+    ck_obj *o = srv->cache && nsrt ? ck_cache_get(srv->cache, nsrt, NULL, ns) : NULL;
+    return o ? ck_obj_ref(o) : NULL;
+}
+
+/* ---- Pods ------------------------------------------------------------------------------ */
+
+static const char *annotation(const json_t *pod, const char *key)
+{
+    const char *v =
+        json_string_value(json_object_get(ck_obj_get(pod, "metadata.annotations"), key));
+    return v ? v : "";
+}
+
+/* A container change that matters: its image or its seccomp annotation. */
+static bool container_changed(const json_t *c, const json_t *oc, const json_t *pod,
+                              const json_t *old)
+{
+    const char *img = json_string_value(json_object_get(c, "image"));
+    const char *oimg = json_string_value(json_object_get(oc, "image"));
+    if (strcmp(img ? img : "", oimg ? oimg : "") != 0) return true;
+    const char *name = json_string_value(json_object_get(c, "name"));
+    cleanup_free char *key =
+        xasprintf("container.seccomp.security.alpha.kubernetes.io/%s", name ? name : "");
+    return strcmp(annotation(pod, key), annotation(old, key)) != 0;
+}
+
+/* Upstream's isSignificantPodUpdate: the fields a pod update may change that the checks
+ * look at (images, seccomp annotations, containers added); anything else (labels, other
+ * annotations, tolerations, ...) is not re-evaluated. */
+static bool significant_update(const json_t *pod, const json_t *old)
+{
+    static const char *const seccomp_pod = "seccomp.security.alpha.kubernetes.io/pod";
+    if (strcmp(annotation(pod, seccomp_pod), annotation(old, seccomp_pod)) != 0) return true;
+    static const char *const lists[] = {"spec.containers", "spec.initContainers"};
+    for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+        const json_t *cs = ck_obj_get(pod, lists[l]), *ocs = ck_obj_get(old, lists[l]);
+        if (json_array_size(cs) != json_array_size(ocs)) return true;
+        for (size_t i = 0; i < json_array_size(cs); i++)
+            if (container_changed(json_array_get(cs, i), json_array_get(ocs, i), pod, old))
+                return true;
+    }
+    size_t i, j;
+    json_t *c, *oc;
+    json_array_foreach(ck_obj_get(pod, "spec.ephemeralContainers"), i, c)
+    {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        const json_t *match = NULL;
+        json_array_foreach(ck_obj_get(old, "spec.ephemeralContainers"), j, oc)
+        {
+            if (streq(json_string_value(json_object_get(oc, "name")), name)) {
+                match = oc;
+                break;
+            }
+        }
+        if (!match || container_changed(c, match, pod, old)) return true;
+    }
+    return false;
+}
+
+/* Pod subresources that never change the spec; any other one is evaluated. */
+static bool ignored_pod_sub(const char *sub)
+{
+    static const char *const ignored[] = {"exec", "attach",      "binding", "eviction",
+                                          "log",  "portforward", "proxy",   "status"};
+    for (size_t i = 0; sub && i < ARRAY_SIZE(ignored); i++)
+        if (streq(sub, ignored[i])) return true;
+    return false;
+}
+
+static int validate_pod(const ck_admission_attrs *a, const json_t *obj, const json_t *old,
+                        ck_err **err)
+{
+    if (ignored_pod_sub(a->sub) || !a->ns) return 0;
+    ck_obj *ns = namespace_obj(a->srv, a->ns);
+    if (!ns) {
+        if (!a->srv->cache) return 0;
+        cleanup_free char *e = xasprintf("Internal error occurred: failed to lookup namespace "
+                                         "%s: namespaces \"%s\" not found",
+                                         a->ns, a->ns);
+        annotate(a, "error", e);
+        return ck_error(err, 500, CK_INTERNAL,
+                        "Internal error occurred: failed to lookup namespace %s", a->ns);
+    }
+    cleanup_ferrs ck_field_errors *fe = ck_ferrs_new();
+    policy p = policy_of(ns->labels, fe);
+    int rc = 0;
+    if (ck_ferrs_empty(fe) && streq(p.enforce.level, "privileged") &&
+        streq(p.warn.level, "privileged") && streq(p.audit.level, "privileged"))
+        goto out;
+    if (old && streq(a->operation, "UPDATE") && !significant_update(obj, old)) goto out;
+    rc = evaluate_pod(a, &p, fe, obj, true, err);
+out:
+    ck_obj_unref(ns);
+    return rc;
+}
+
+/* ---- Workload resources ---------------------------------------------------------------- */
+
+/* Resources that embed a pod template, and where the template is. */
+static const struct {
+    const char *group, *plural, *path;
+    bool optional; /* a missing template is skipped (ReplicationController's is a pointer) */
+} controllers[] = {
+    {"", "replicationcontrollers", "spec.template", true},
+    {"", "podtemplates", "template", false},
+    {"apps", "replicasets", "spec.template", false},
+    {"apps", "deployments", "spec.template", false},
+    {"apps", "statefulsets", "spec.template", false},
+    {"apps", "daemonsets", "spec.template", false},
+    {"batch", "jobs", "spec.template", false},
+    {"batch", "cronjobs", "spec.jobTemplate.spec.template", false},
+};
+
+static int controller_index(const ck_rtype_def *def)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
+        if (streq(def->group, controllers[i].group) && streq(def->plural, controllers[i].plural))
+            return (int)i;
+    return -1;
+}
+
+/* The scale subresource reaches the store as an update of the main resource: recognised by
+ * the request path ending in /<name>/scale. */
+static bool is_scale(const ck_admission_attrs *a)
+{
+    if (!a->req || !a->req->path || !a->name) return false;
+    cleanup_free char *tail = xasprintf("/%s/scale", a->name);
+    size_t n = strlen(a->req->path), t = strlen(tail);
+    return n > t && streq(a->req->path + n - t, tail);
+}
+
+static int validate_controller(const ck_admission_attrs *a, int idx, const json_t *obj)
+{
+    if (a->sub || !a->ns || is_scale(a)) return 0;
+    ck_obj *ns = namespace_obj(a->srv, a->ns);
+    if (!ns) {
+        if (!a->srv->cache) return 0;
+        cleanup_free char *e =
+            xasprintf("failed to lookup namespace %s: namespaces \"%s\" not found", a->ns, a->ns);
+        annotate(a, "error", e);
+        return 0;
+    }
+    cleanup_ferrs ck_field_errors *fe = ck_ferrs_new();
+    policy p = policy_of(ns->labels, fe);
+    if (!ck_ferrs_empty(fe) || !streq(p.warn.level, "privileged") ||
+        !streq(p.audit.level, "privileged")) {
+        const json_t *tmpl = ck_obj_get(obj, controllers[idx].path);
+        json_t *empty = NULL;
+        if (!tmpl && !controllers[idx].optional) tmpl = empty = json_object();
+        if (tmpl) evaluate_pod(a, &p, fe, tmpl, false, NULL);
+        json_decref(empty);
+    }
+    ck_obj_unref(ns);
+    return 0;
+}
+
+/* ---- Namespaces ------------------------------------------------------------------------ */
+
+/* Pods to check: those without a controller and the first of each controller, then the
+ * other replicas (upstream's prioritizePods). */
+typedef struct pod_list {
+    json_t *first, *rest, *seen_owners;
+} pod_list;
+
+static const char *controller_uid(const json_t *pod)
+{
+    size_t i;
+    json_t *ref;
+    json_array_foreach(ck_obj_get(pod, "metadata.ownerReferences"), i, ref)
+    {
+        if (json_is_true(json_object_get(ref, "controller")))
+            return json_string_value(json_object_get(ref, "uid"));
+    }
+    return NULL;
+}
+
+static bool collect_pod(ck_obj *o, void *ctx)
+{
+    pod_list *l = ctx;
+    json_t *pod = ck_obj_parse(o);
+    if (!pod) return true;
+    const char *uid = controller_uid(pod);
+    if (uid && json_object_get(l->seen_owners, uid)) {
+        json_array_append_new(l->rest, pod);
+        return true;
+    }
+    if (uid) json_object_set_new(l->seen_owners, uid, json_true());
+    json_array_append_new(l->first, pod);
     return true;
 }
 
-/* Pod specs are checked on create and on updates that change the spec or the seccomp and
- * AppArmor annotations; status and other subresources are not. */
-static bool significant(const json_t *obj, const json_t *old)
+/* One distinct violation among the namespace's pods: the lexically first pod and the
+ * number of pods with it. */
+typedef struct pod_warning {
+    char *reason;
+    const char *pod;
+    size_t count;
+} pod_warning;
+
+static int cmp_str(const void *x, const void *y)
 {
-    if (!old) return true;
-    if (!json_equal(json_object_get(obj, "spec"), json_object_get(old, "spec"))) return true;
-    const json_t *a = ck_obj_get(obj, "metadata.annotations"),
-                 *b = ck_obj_get(old, "metadata.annotations");
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)a, key,
-                        v) if ((has_prefix(key, "seccomp.") ||
-                                has_prefix(key, "container.seccomp.") ||
-                                has_prefix(key, "container.apparmor.")) &&
-                               !json_equal(v, json_object_get(b, key))) return true;
-    return false;
+    return strcmp(*(char *const *)x, *(char *const *)y);
 }
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Upstream's EvaluatePodsInNamespace: warns about the pods in ns that violate lv. */
+static void warn_existing_pods(const ck_admission_attrs *a, const char *ns, level_version lv)
+{
+    ck_rtype *podrt = ck_registry_find("", "v1", "pods");
+    if (!a->srv->cache || !podrt) return;
+    pod_list l = {json_array(), json_array(), json_object()};
+    ck_cache_each(a->srv->cache, podrt, ns, NULL, collect_pod, &l);
+    json_array_extend(l.first, l.rest);
+    size_t total = json_array_size(l.first), checked = 0, nw = 0;
+    pod_warning *w = xcalloc(total + 1, sizeof *w);
+    double deadline = now_seconds() + NS_CHECK_SECONDS;
+    for (size_t i = 0; i < total && i < NS_MAX_PODS; i++) {
+        const json_t *pod = json_array_get(l.first, i);
+        checked = i + 1;
+        ck_psa_result r;
+        if (!ck_psa_check(lv.level, pod, &r)) {
+            char *reason = ck_psa_reason(&r);
+            const char *name = ck_obj_str(pod, "metadata.name");
+            if (!name) name = "";
+            size_t k = 0;
+            while (k < nw && strcmp(w[k].reason, reason) != 0)
+                k++;
+            if (k == nw) {
+                w[nw++] = (pod_warning){.reason = reason, .pod = name};
+            } else {
+                free(reason);
+                if (strcmp(name, w[k].pod) < 0) w[k].pod = name;
+            }
+            w[k].count++;
+        }
+        ck_psa_result_free(&r);
+        if (now_seconds() > deadline) break;
+    }
+    if (checked < total) {
+        cleanup_free char *m = xasprintf(
+            "new PodSecurity enforce level only checked against the first %zu of %zu existing "
+            "pods",
+            checked, total);
+        ck_admission_warn(a, m);
+    }
+    if (nw) {
+        cleanup_free char *qns = ck_quote(ns);
+        cleanup_free char *lvs = lv_str(lv);
+        cleanup_free char *qlv = ck_quote(lvs);
+        cleanup_free char *m = xasprintf(
+            "existing pods in namespace %s violate the new PodSecurity enforce level %s", qns, qlv);
+        ck_admission_warn(a, m);
+    }
+    char **lines = xcalloc(nw + 1, sizeof *lines);
+    for (size_t k = 0; k < nw; k++) {
+        if (w[k].count == 1)
+            lines[k] = xasprintf("%s: %s", w[k].pod, w[k].reason);
+        else if (w[k].count == 2)
+            lines[k] = xasprintf("%s (and 1 other pod): %s", w[k].pod, w[k].reason);
+        else
+            lines[k] =
+                xasprintf("%s (and %zu other pods): %s", w[k].pod, w[k].count - 1, w[k].reason);
+        free(w[k].reason);
+    }
+    qsort(lines, nw, sizeof *lines, cmp_str);
+    for (size_t k = 0; k < nw; k++) {
+        ck_admission_warn(a, lines[k]);
+        free(lines[k]);
+    }
+    free(lines);
+    free(w);
+    json_decref(l.first);
+    json_decref(l.rest);
+    json_decref(l.seen_owners);
+}
+
+/* Upstream's ValidateNamespace: labels must be valid on create and when changed; a stricter
+ * enforce level checks the namespace's pods. */
+static int validate_namespace(const ck_admission_attrs *a, const json_t *obj, const json_t *old,
+                              ck_err **err)
+{
+    if (a->sub) return 0;
+    const char *name = ck_obj_str(obj, "metadata.name");
+    cleanup_ferrs ck_field_errors *fe = ck_ferrs_new();
+    policy p = policy_of(ck_obj_get(obj, "metadata.labels"), fe);
+    if (streq(a->operation, "CREATE")) return ck_ferrs_to_err(fe, "Namespace", "", name, err);
+    if (!old) return 0;
+    cleanup_ferrs ck_field_errors *ofe = ck_ferrs_new();
+    policy op = policy_of(ck_obj_get(old, "metadata.labels"), ofe);
+    if (!ck_ferrs_empty(fe)) {
+        cleanup_free char *now = ck_ferrs_aggregate(fe), *before = ck_ferrs_aggregate(ofe);
+        if (!before || strcmp(now, before) != 0)
+            return ck_ferrs_to_err(fe, "Namespace", "", name, err);
+    }
+    if (lv_eq(p.enforce, op.enforce) || streq(p.enforce.level, "privileged")) return 0;
+    if (streq(p.enforce.version, op.enforce.version) &&
+        level_rank(p.enforce.level) <= level_rank(op.enforce.level))
+        return 0;
+    warn_existing_pods(a, name ? name : "", p.enforce);
+    return 0;
+}
+
+/* ---- The plugin ------------------------------------------------------------------------- */
 
 static int psa_validate(const ck_admission_attrs *a, const json_t *obj, const json_t *old,
                         ck_err **err)
 {
-    if (!a->user || !a->ns || !a->rt || !streq(a->rt->def->group, "") ||
-        !streq(a->rt->def->plural, "pods"))
-        return 0;
+    /* The server's own writes are not evaluated. */
+    if (!a->user || !a->rt || !obj) return 0;
     if (!streq(a->operation, "CREATE") && !streq(a->operation, "UPDATE")) return 0;
-    if (a->sub && !streq(a->sub, "ephemeralcontainers")) return 0;
-    if (!significant(obj, old)) return 0;
-    cleanup_free char *level = NULL, *version = NULL;
-    if (!ns_policy(a->srv, a->ns, &level, &version)) return 0;
-    cleanup_free char *why = ck_psa_evaluate(level, obj);
-    if (!why) return 0;
-    const char *name = a->name ? a->name : "";
-    json_t *d = json_pack("{s:s, s:s}", "name", name, "kind", "pods");
-    return ck_error_details(err, 403, CK_FORBIDDEN, d,
-                            "pods \"%s\" is forbidden: violates PodSecurity \"%s:%s\": %s", name,
-                            level, version, why);
+    const ck_rtype_def *def = a->rt->def;
+    if (streq(def->group, "") && streq(def->plural, "namespaces"))
+        return validate_namespace(a, obj, old, err);
+    if (streq(def->group, "") && streq(def->plural, "pods")) return validate_pod(a, obj, old, err);
+    int idx = controller_index(def);
+    return idx < 0 ? 0 : validate_controller(a, idx, obj);
 }
 
 const ck_admission_plugin ck_admission_podsecurity = {

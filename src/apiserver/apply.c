@@ -335,7 +335,8 @@ void ck_apply(ck_request *r, ck_reqinfo *ri, ck_obj *old, json_t *cfg)
                        .operation = "Apply",
                        .subresource = ri->sub,
                        .ignore_rv = true,
-                       .user = &r->user};
+                       .user = &r->user,
+                       .req = r};
     if (ri->sub && !streq(ri->sub, "status")) {
         ck_error(&err, 400, CK_BAD_REQUEST, "apply patches are not supported on the %s subresource",
                  ri->sub);

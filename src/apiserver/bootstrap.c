@@ -189,7 +189,7 @@ static size_t delete_content(ck_apiserver *srv, const char *ns)
         for (size_t k = 0; k < l.n; k++) {
             ck_written w = {0};
             ck_err *err = NULL;
-            if (ck_objstore_delete(srv, rt, l.items[k], NULL, false, &w, &err) < 0 || !w.deleted)
+            if (ck_objstore_delete(srv, rt, l.items[k], NULL, NULL, &w, &err) < 0 || !w.deleted)
                 left++;
             ck_err_free(err);
             ck_written_clear(&w);

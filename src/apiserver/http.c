@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "admission/webhook.h"
 #include "apiserver/server.h"
 #include "audit/audit.h"
 #include "lib/log.h"
@@ -92,7 +93,7 @@ void ck_http_release(void)
  * away first. */
 static void send_body(ck_request *r, int status, const char *content_type, h2o_iovec_t body)
 {
-    if (r->responded) return;
+    if (r->responded || r->suspended) return;
     r->responded = true;
     h2o_req_t *req = r->h2o;
     if (r->audit) ck_audit_respond(r, status, content_type, body.base, body.len);
@@ -125,7 +126,7 @@ static void send_body(ck_request *r, int status, const char *content_type, h2o_i
 
 void ck_send(ck_request *r, int status, const char *content_type, const char *body, size_t len)
 {
-    if (r->responded) return;
+    if (r->responded || r->suspended) return;
     send_body(r, status, content_type, h2o_strdup(&r->h2o->pool, body, len));
 }
 
@@ -136,7 +137,7 @@ static void free_linked(void *slot)
 
 void ck_send_owned(ck_request *r, int status, const char *content_type, char *body, size_t len)
 {
-    if (r->responded) {
+    if (r->responded || r->suspended) {
         free(body);
         return;
     }
@@ -162,6 +163,14 @@ void ck_add_warning(ck_request *r, const char *text)
         *o++ = *c;
     }
     strcpy(o, "\"");
+    /* The same warning once per response, as upstream's warning recorder does. */
+    h2o_headers_t *hs = &r->h2o->res.headers;
+    for (size_t i = 0; i < hs->size; i++)
+        if (h2o_memis(hs->entries[i].name->base, hs->entries[i].name->len, H2O_STRLIT("warning")) &&
+            h2o_memis(hs->entries[i].value.base, hs->entries[i].value.len, v, strlen(v))) {
+            free(v);
+            return;
+        }
     h2o_iovec_t hv = h2o_strdup(&r->h2o->pool, v, strlen(v));
     h2o_add_header_by_str(&r->h2o->pool, &r->h2o->res.headers, H2O_STRLIT("warning"), 0, NULL,
                           hv.base, hv.len);
@@ -263,49 +272,93 @@ static void request_free(ck_request *r)
     free(r->accept);
     ck_user_clear(&r->user);
     ck_audit_event_free(r->audit);
+    ck_webhook_memo_free(r->webhooks);
+    if (r->watched) *(ck_request **)r->watched = NULL;
+    free(r);
+}
+
+/* After the handler ran: a parked request stays, anything else has been answered. */
+static void handled(ck_request *r)
+{
+    if (r->suspended) return;
+    if (!r->responded) ck_send_status(r, 500, CK_INTERNAL, "no response produced");
+    request_free(r);
+}
+
+/* Lives in the h2o request's pool: its disposal means the client went away. */
+static void on_req_disposed(void *p)
+{
+    ck_request *r = *(ck_request **)p;
+    if (!r) return; /* answered and freed already */
+    r->gone = true;
+    r->h2o = NULL;
+    r->watched = NULL;
+}
+
+void ck_request_suspend(ck_request *r)
+{
+    if (r->suspended) return;
+    r->suspended = true;
+    if (!r->watched) {
+        ck_request **slot = h2o_mem_alloc_shared(&r->h2o->pool, sizeof *slot, on_req_disposed);
+        *slot = r;
+        r->watched = slot;
+    }
+}
+
+void ck_request_resume(ck_request *r)
+{
+    if (r->gone) {
+        request_free(r);
+        return;
+    }
+    r->suspended = false;
+    ck_api_handle(r);
+    handled(r);
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     ck_apiserver *srv = *(ck_apiserver **)(self + 1);
-    ck_request r = {.h2o = req, .srv = srv};
-    r.method = xstrndup(req->method.base, req->method.len);
+    ck_request *rp = xcalloc(1, sizeof *rp), r_init = {.h2o = req, .srv = srv};
+    *rp = r_init;
+    ck_request *r = rp;
+    r->method = xstrndup(req->method.base, req->method.len);
     size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    r.path = url_decode(req->path.base, plen, false, &r.bad_escape);
+    r->path = url_decode(req->path.base, plen, false, &r->bad_escape);
     if (req->query_at != SIZE_MAX)
-        parse_query(&r, req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
+        parse_query(r, req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
     ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
     if (ct >= 0) {
         h2o_iovec_t v = req->headers.entries[ct].value;
         size_t n = 0;
         while (n < v.len && v.base[n] != ';' && v.base[n] != ' ')
             n++;
-        r.content_type = xstrndup(v.base, n);
-        for (char *c = r.content_type; *c; c++)
+        r->content_type = xstrndup(v.base, n);
+        for (char *c = r->content_type; *c; c++)
             *c = (char)tolower((unsigned char)*c);
     }
     ssize_t ac = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, -1);
     if (ac >= 0)
-        r.accept =
+        r->accept =
             xstrndup(req->headers.entries[ac].value.base, req->headers.entries[ac].value.len);
-    r.body = req->entity.base ? req->entity.base : "";
-    r.body_len = req->entity.base ? req->entity.len : 0;
+    r->body = req->entity.base ? req->entity.base : "";
+    r->body_len = req->entity.base ? req->entity.len : 0;
 
     h2o_socket_t *sock =
         req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
-    ck_authn_result authn = ck_authenticate(srv, sock, req, &r.user);
-    r.authenticated = authn == CK_AUTHN_OK;
-    r.bad_credentials = authn == CK_AUTHN_INVALID;
-    if (srv->audit) ck_audit_request(&r);
+    ck_authn_result authn = ck_authenticate(srv, sock, req, &r->user);
+    r->authenticated = authn == CK_AUTHN_OK;
+    r->bad_credentials = authn == CK_AUTHN_INVALID;
+    if (srv->audit) ck_audit_request(r);
 
-    if (r.bad_escape)
-        ck_send_status(&r, 400, CK_BAD_REQUEST, "invalid URL: escaped NUL byte");
-    else if (r.body_len > CK_MAX_BODY)
-        ck_send_status(&r, 413, CK_TOO_LARGE, "Request entity too large: limit is %d", CK_MAX_BODY);
+    if (r->bad_escape)
+        ck_send_status(r, 400, CK_BAD_REQUEST, "invalid URL: escaped NUL byte");
+    else if (r->body_len > CK_MAX_BODY)
+        ck_send_status(r, 413, CK_TOO_LARGE, "Request entity too large: limit is %d", CK_MAX_BODY);
     else
-        ck_api_handle(&r);
-    if (!r.responded) ck_send_status(&r, 500, CK_INTERNAL, "no response produced");
-    request_free(&r);
+        ck_api_handle(r);
+    handled(r);
     return 0;
 }
 
@@ -427,6 +480,7 @@ int ck_http_serve(ck_apiserver *srv, ck_err **err)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    ck_webhooks_start(srv);
     ck_log_info("apiserver: serving on https://%s:%d", srv->bind_address, srv->secure_port);
     ck_apiserver_loop_started(srv);
     while (!stop_requested) {
@@ -436,6 +490,8 @@ int ck_http_serve(ck_apiserver *srv, ck_err **err)
         ck_apiserver_commit(srv);
     }
     ck_log_info("apiserver: shutting down");
+    ck_webhooks_stop(srv);
+    ck_apiserver_commit(srv); /* writes of requests the webhooks' end let through */
     h2o_socket_read_stop(lsock);
     h2o_socket_close(lsock);
     ck_apiserver_shutdown(srv);

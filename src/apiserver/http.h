@@ -40,6 +40,12 @@ typedef struct ck_request {
     bool bad_credentials; /* credentials were presented but rejected: 401 */
     bool responded;
     bool bad_escape; /* the URL escaped a NUL byte */
+    /* Parked while admission webhooks are called: nothing is sent until
+     * ck_request_resume runs the handler again. `gone` is set if the client left. */
+    bool suspended, gone;
+    void *watched; /* the pool slot that notices the client leaving */
+    /* Admission webhook results carried across resumptions (src/admission/webhook.h). */
+    struct ck_webhook_memo *webhooks;
     /* The request's audit event (src/audit/audit.h), or NULL. */
     struct ck_audit_event *audit;
 } ck_request;
@@ -64,6 +70,12 @@ void ck_send_status(ck_request *r, int code, const char *reason, const char *fmt
 void ck_add_warning(ck_request *r, const char *text);
 /* The Status object for an error (new reference). */
 json_t *ck_status_json(const ck_err *err);
+
+/* Parks r: the handler returns without answering, and r lives on (its h2o request too,
+ * unless the client goes away) until ck_request_resume. */
+void ck_request_suspend(ck_request *r);
+/* Runs the API handler on a parked request again, or frees it if the client is gone. */
+void ck_request_resume(ck_request *r);
 
 /* Sends the responses held back until the store's pending writes were durable. */
 void ck_http_release(void);

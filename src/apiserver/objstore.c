@@ -30,8 +30,7 @@ void ck_uuid(char out[37])
              b[14], b[15]);
 }
 
-/* Upstream's generateName suffix: 5 characters from a vowel-free alphabet. */
-static char *generate_name(const char *base)
+char *ck_generate_name(const char *base)
 {
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
     unsigned char r[5];
@@ -172,7 +171,9 @@ static ck_admission_attrs admission_attrs(const ck_strategy_ctx *c, ck_rtype *rt
                                 .name = ck_obj_str(obj, "metadata.name"),
                                 .user = c->user,
                                 .groups = c->groups,
-                                .dry_run = c->dry_run};
+                                .dry_run = c->dry_run,
+                                .field_manager = o ? o->field_manager : NULL,
+                                .req = o ? o->req : NULL};
 }
 
 static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *obj,
@@ -194,10 +195,23 @@ static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *o
         json_object_del(meta, "namespace");
         ns = NULL;
     }
+    const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
+    if (rv && *rv)
+        return ck_error(err, 400, CK_BAD_REQUEST,
+                        "resourceVersion should not be set on objects to be created");
+    if (ns && srv->cache && check_namespace(srv, ns, err) < 0) return -1;
+    if (rt->def->defaults) rt->def->defaults(obj);
+    ck_strategy_ctx sctx = strategy_ctx(srv, o);
+    ck_admission_attrs aa = admission_attrs(&sctx, rt, "CREATE", o, ns, obj);
+    if (ck_admission_mutate(&aa, obj, NULL, err) < 0) return -1;
+    /* Then, as upstream's Store.Create and BeforeCreate: system fields, generateName, the
+     * kind's PrepareForCreate. Webhooks may have replaced the object's contents, so no
+     * pointers into the old ones. */
+    meta = meta_of(obj);
     const char *name = json_string_value(json_object_get(meta, "name"));
     const char *gen = json_string_value(json_object_get(meta, "generateName"));
     if ((!name || !*name) && gen && *gen) {
-        char *n = generate_name(gen);
+        char *n = ck_generate_name(gen);
         json_object_set_new(meta, "name", json_string(n));
         free(n);
     }
@@ -209,12 +223,6 @@ static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *o
         ck_ferrs_free(fe);
         return r;
     }
-    const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
-    if (rv && *rv)
-        return ck_error(err, 400, CK_BAD_REQUEST,
-                        "resourceVersion should not be set on objects to be created");
-    if (ns && srv->cache && check_namespace(srv, ns, err) < 0) return -1;
-
     char uid[37], now[32];
     ck_uuid(uid);
     rfc3339_now(now);
@@ -230,9 +238,9 @@ static int create_obj(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *o
     if (rt->has_status && !rt->def->no_status_reset) json_object_del(obj, "status");
     if (rt->def->prepare_create) rt->def->prepare_create(obj);
     if (rt->def->defaults) rt->def->defaults(obj);
-    ck_strategy_ctx sctx = strategy_ctx(srv, o);
-    ck_admission_attrs aa = admission_attrs(&sctx, rt, "CREATE", o, ns, obj);
-    if (ck_admission_mutate(&aa, obj, NULL, err) < 0) return -1;
+    meta = meta_of(obj);
+    name = json_string_value(json_object_get(meta, "name"));
+    aa.name = name;
     if (validate(rt, obj, NULL, err) < 0) return -1;
     if (ck_noderestriction_admit(&sctx, rt, o ? o->subresource : NULL, obj, NULL, err) < 0 ||
         ck_admission_validate(&aa, obj, NULL, err) < 0)
@@ -388,6 +396,8 @@ static int update_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t
     ck_strategy_ctx sctx = strategy_ctx(srv, o);
     ck_admission_attrs aa = admission_attrs(&sctx, rt, "UPDATE", o, old->ns, obj);
     if (ck_admission_mutate(&aa, obj, olddoc, err) < 0) goto done;
+    meta = meta_of(obj);
+    aa.name = ck_obj_str(obj, "metadata.name");
     if (validate(rt, obj, olddoc, err) < 0) goto done;
     if (ck_noderestriction_admit(&sctx, rt, sub, obj, olddoc, err) < 0 ||
         ck_admission_validate(&aa, obj, olddoc, err) < 0)
@@ -450,10 +460,19 @@ static int check_preconditions(ck_rtype *rt, const ck_obj *old, const json_t *op
 }
 
 static int delete_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const json_t *opts,
-                      bool dry_run, ck_written *out, ck_err **err)
+                      const ck_write_opts *o, ck_written *out, ck_err **err)
 {
     if (check_preconditions(rt, old, opts, err) < 0) return -1;
+    bool dry_run = o && o->dry_run;
     json_t *doc = ck_obj_parse(old);
+    ck_strategy_ctx sctx = strategy_ctx(srv, o);
+    ck_admission_attrs aa = admission_attrs(&sctx, rt, "DELETE", o, old->ns, doc);
+    if (o && o->req &&
+        (ck_admission_mutate(&aa, NULL, doc, err) < 0 ||
+         ck_admission_validate(&aa, NULL, doc, err) < 0)) {
+        json_decref(doc);
+        return -1;
+    }
     int r;
     /* propagationPolicy is accepted; with no garbage collector yet, every policy deletes
      * the object alone (Foreground/Orphan finalizers would never be removed). */
@@ -544,9 +563,9 @@ int ck_objstore_update(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_
 }
 
 int ck_objstore_delete(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const json_t *opts,
-                       bool dry_run, ck_written *out, ck_err **err)
+                       const ck_write_opts *o, ck_written *out, ck_err **err)
 {
-    if (delete_obj(srv, rt->storage, old, opts, dry_run, out, err) < 0) return -1;
+    if (delete_obj(srv, rt->storage, old, opts, o, out, err) < 0) return -1;
     view_out(rt, out);
     return 0;
 }

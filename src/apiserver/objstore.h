@@ -21,6 +21,9 @@ typedef struct ck_write_opts {
     /* The requesting client (anonymous when its name is NULL), passed to the strategies;
      * NULL for the server's own writes. */
     const ck_user *user;
+    /* The API request behind the write (admission warnings, audit annotations, webhook
+     * calls), or NULL for the server's own writes. */
+    struct ck_request *req;
 } ck_write_opts;
 
 /* The result of a write: the object as stored (serialized, with resourceVersion). */
@@ -40,10 +43,13 @@ int ck_objstore_create(ck_apiserver *srv, ck_rtype *rt, const char *ns, json_t *
 int ck_objstore_update(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_t *obj,
                        const ck_write_opts *o, ck_written *out, ck_err **err);
 /* Deletes (or, with finalizers, marks for deletion) the object. `opts` is the
- * DeleteOptions body or NULL. */
+ * DeleteOptions body or NULL; `o` carries dry-run and the requester (NULL: the server). */
 int ck_objstore_delete(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const json_t *opts,
-                       bool dry_run, ck_written *out, ck_err **err);
+                       const ck_write_opts *o, ck_written *out, ck_err **err);
 
+/* base followed by upstream's generateName suffix (names.SimpleNameGenerator: five
+ * characters from a vowel-free alphabet), kept within 63 characters. */
+char *ck_generate_name(const char *base);
 /* Fills a new random RFC 4122 UUID. */
 void ck_uuid(char out[37]);
 

@@ -70,7 +70,8 @@ void ck_rest_delete(ck_request *r, ck_reqinfo *ri)
             goto fail;
         }
     }
-    int rc = ck_objstore_delete(r->srv, ri->rt, o, opts, dry, &w, &err);
+    ck_write_opts wo = {.dry_run = dry, .user = &r->user, .req = r};
+    int rc = ck_objstore_delete(r->srv, ri->rt, o, opts, &wo, &w, &err);
     if (rc == 0) {
         if (!w.deleted)
             ck_send(r, 200, "application/json", w.json, w.len);
@@ -129,10 +130,12 @@ void ck_rest_deletecollection(ck_request *r, ck_reqinfo *ri)
     for (size_t i = 0; i < c.n; i++) {
         ck_written w = {0};
         ck_err *e = NULL;
-        if (ck_objstore_delete(r->srv, ri->rt, c.items[i], opts, dry, &w, &e) == 0)
+        ck_write_opts wo = {.dry_run = dry, .user = &r->user, .req = r};
+        if (ck_objstore_delete(r->srv, ri->rt, c.items[i], opts, &wo, &w, &e) == 0)
             json_array_append_new(items, json_loadb(w.json, w.len, 0, NULL));
         ck_err_free(e); /* objects deleted concurrently are skipped, as upstream */
         ck_written_clear(&w);
+        if (r->suspended) break; /* webhooks are being called: this runs again */
     }
     char rv[24];
     snprintf(rv, sizeof rv, "%lld", (long long)ck_cache_rev(r->srv->cache));

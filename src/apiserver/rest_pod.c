@@ -436,7 +436,8 @@ static int evict_delete(ck_apiserver *srv, ck_rtype *pods, const char *ns, const
     }
     if (rc == 0) {
         ck_written w = {0};
-        rc = ck_objstore_delete(srv, pods, cur, opts, dry, &w, err);
+        ck_write_opts dwo = {.dry_run = dry};
+        rc = ck_objstore_delete(srv, pods, cur, opts, &dwo, &w, err);
         ck_written_clear(&w);
     }
     ck_obj_unref(cur);

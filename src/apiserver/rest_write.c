@@ -152,7 +152,8 @@ static void create_obj(ck_request *r, ck_reqinfo *ri, json_t *obj)
     ck_write_opts o = {.dry_run = dry_run(r),
                        .field_manager = default_manager(r),
                        .operation = "Update",
-                       .user = &r->user};
+                       .user = &r->user,
+                       .req = r};
     if (ck_objstore_create(r->srv, ri->rt, ri->ns, obj, &o, &w, &err) < 0) goto fail;
     send_written(r, ri->rt, 201, &w);
     goto done;
@@ -271,7 +272,8 @@ static void do_update(ck_request *r, ck_reqinfo *ri, const ck_obj *old, json_t *
                        .operation = operation,
                        .ignore_rv = ignore_rv,
                        .subresource = ri->sub,
-                       .user = &r->user};
+                       .user = &r->user,
+                       .req = r};
     if (ri->sub && streq(ri->sub, "scale")) o.subresource = NULL;
     if (ck_objstore_update(r->srv, ri->rt, old, obj, &o, &w, &err) < 0) {
         ck_send_err(r, err);

@@ -300,10 +300,14 @@ void ck_audit_request(ck_request *r)
 
 void ck_audit_authorized(ck_audit_event *e, bool allowed, const char *reason)
 {
-    json_decref(e->annotations);
-    e->annotations =
-        json_pack("{s:s, s:s}", "authorization.k8s.io/decision", allowed ? "allow" : "forbid",
-                  "authorization.k8s.io/reason", reason ? reason : "");
+    ck_audit_annotate(e, "authorization.k8s.io/decision", allowed ? "allow" : "forbid");
+    ck_audit_annotate(e, "authorization.k8s.io/reason", reason ? reason : "");
+}
+
+void ck_audit_annotate(ck_audit_event *e, const char *key, const char *value)
+{
+    if (!e->annotations) e->annotations = json_object();
+    json_object_set_new(e->annotations, key, json_string(value));
 }
 
 /* responseStatus: the code, and a Status body's bounded fields (LogResponseObject). */

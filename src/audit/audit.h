@@ -91,6 +91,8 @@ void ck_audit_flush(ck_audit *a);
 void ck_audit_request(ck_request *r);
 /* Records the authorization decision as the authorization.k8s.io annotations. */
 void ck_audit_authorized(ck_audit_event *e, bool allowed, const char *reason);
+/* Adds (or replaces) one annotation on the event. */
+void ck_audit_annotate(ck_audit_event *e, const char *key, const char *value);
 /* The response to r is being sent: writes ResponseComplete and frees r->audit. */
 void ck_audit_respond(ck_request *r, int status, const char *content_type, const char *body,
                       size_t len);

@@ -127,8 +127,8 @@ static int admit_node(const char *node, const ck_rtype *rt, const json_t *obj, c
     return -1;
 }
 
-/* A mirror pod may reference no secret, configmap, PVC, resource claim or (other than the
- * "default" ckube sets before admission) service account. */
+/* A mirror pod may reference no secret, configmap, PVC, resource claim or service
+ * account. */
 static const char *pod_reference(const json_t *pod)
 {
     json_t *set = json_object();
@@ -205,7 +205,7 @@ static int admit_pod(const char *node, const ck_rtype *rt, const char *sub, cons
                       "reference",
                       node);
     const char *sa = ck_obj_str(obj, "spec.serviceAccountName");
-    if (sa && *sa && !streq(sa, "default"))
+    if (sa && *sa)
         return forbid(err, rt, name,
                       "node \"%s\" can not create pods that reference a service "
                       "account",

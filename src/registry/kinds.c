@@ -42,6 +42,8 @@ const ck_rtype_def *const ck_kinds[] = {
     &ck_reg_priorityclass,
     &ck_reg_storageclass,
     &ck_reg_runtimeclass,
+    &ck_reg_mutatingwebhookconfiguration,
+    &ck_reg_validatingwebhookconfiguration,
     &ck_reg_selfsubjectreview,
     &ck_reg_tokenreview,
     &ck_reg_localsubjectaccessreview,

@@ -47,6 +47,8 @@ extern const ck_rtype_def ck_reg_pdb;
 extern const ck_rtype_def ck_reg_priorityclass;
 extern const ck_rtype_def ck_reg_storageclass;
 extern const ck_rtype_def ck_reg_runtimeclass;
+extern const ck_rtype_def ck_reg_mutatingwebhookconfiguration;
+extern const ck_rtype_def ck_reg_validatingwebhookconfiguration;
 extern const ck_rtype_def ck_reg_tokenreview;
 extern const ck_rtype_def ck_reg_selfsubjectreview;
 extern const ck_rtype_def ck_reg_localsubjectaccessreview;

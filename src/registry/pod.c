@@ -1,12 +1,9 @@
 /* pods (/v1): upstream's pod strategy (pkg/registry/core/pod/strategy.go) with the
  * Pod-only defaults of SetDefaults_Pod, ValidatePodCreate/Update, the printer of
- * printers.go (printPod) and the selectable fields. The default admission plugins that
- * shape every new pod (ServiceAccount name, DefaultTolerationSeconds, Priority) are
- * emulated at create. */
+ * printers.go (printPod) and the selectable fields. The admission plugins that shape every
+ * new pod (ServiceAccount, Priority, DefaultTolerationSeconds) are in src/admission. */
 #include <stdio.h>
 
-#include "apiserver/cache.h"
-#include "apiserver/server.h"
 #include "lib/util.h"
 #include "registry/corefmt.h"
 #include "registry/kinds.h"
@@ -76,40 +73,10 @@ static json_t *condition(const char *type, const char *status, const char *reaso
                      message);
 }
 
-/* DefaultTolerationSeconds: tolerate not-ready/unreachable NoExecute taints for 300s. */
-static void default_tolerations(json_t *spec)
-{
-    static const char *const keys[] = {"node.kubernetes.io/not-ready",
-                                       "node.kubernetes.io/unreachable"};
-    for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-        json_t *tols = json_object_get(spec, "tolerations"), *t;
-        size_t i;
-        bool covered = false;
-        json_array_foreach(tols, i, t)
-        {
-            const char *eff = ck_obj_str(t, "effect"), *key = ck_obj_str(t, "key");
-            if ((!eff || !*eff || streq(eff, "NoExecute")) &&
-                (!key || !*key || streq(key, keys[k])))
-                covered = true;
-        }
-        if (covered) continue;
-        if (!json_is_array(tols)) json_object_set_new(spec, "tolerations", tols = json_array());
-        json_array_append_new(tols,
-                              json_pack("{s:s, s:s, s:s, s:i}", "key", keys[k], "operator",
-                                        "Exists", "effect", "NoExecute", "tolerationSeconds", 300));
-    }
-}
-
 static void pod_prepare_create(json_t *obj)
 {
     pod_defaults(obj); /* QoS is computed on the defaulted spec, as upstream */
     json_t *spec = json_object_get(obj, "spec");
-    const char *sa = ck_obj_str(spec, "serviceAccountName");
-    if (!sa || !*sa) { /* ServiceAccount admission */
-        json_object_set_new(spec, "serviceAccountName", json_string("default"));
-        json_object_set_new(spec, "serviceAccount", json_string("default"));
-    }
-    default_tolerations(spec);
     json_t *status = json_pack("{s:s, s:s}", "phase", "Pending", "qosClass", ck_pod_qos(spec));
     if (json_array_size(json_object_get(spec, "schedulingGates")))
         json_object_set_new(status, "conditions",
@@ -274,80 +241,7 @@ static void pod_validate_update(const json_t *obj, const json_t *old, ck_field_e
     json_decref(m);
 }
 
-/* The Priority admission plugin: spec.priority and preemptionPolicy from the pod's
- * PriorityClass (or the global default, else 0). */
-typedef struct prio {
-    const char *want;
-    json_t *found;
-} prio;
-
-static bool find_class(ck_obj *o, void *ctx)
-{
-    prio *p = ctx;
-    json_t *doc = ck_obj_parse(o);
-    if ((p->want && streq(o->name, p->want)) ||
-        (!p->want && json_is_true(json_object_get(doc, "globalDefault")))) {
-        p->found = doc;
-        return false;
-    }
-    json_decref(doc);
-    return true;
-}
-
-static int admit_priority(ck_strategy_ctx *ctx, json_t *obj, ck_err **err)
-{
-    json_t *spec = json_object_get(obj, "spec");
-    const char *cls = ck_obj_str(spec, "priorityClassName");
-    prio p = {.want = cls && *cls ? cls : NULL};
-    ck_rtype *rt = ck_registry_find("scheduling.k8s.io", "v1", "priorityclasses");
-    if (ctx && ctx->srv && ctx->srv->cache && rt)
-        ck_cache_each(ctx->srv->cache, rt, NULL, NULL, find_class, &p);
-    json_int_t value = 0;
-    const char *policy = "PreemptLowerPriority";
-    const char *name = ck_obj_str(obj, "metadata.name");
-    if (p.found) {
-        value = json_integer_value(json_object_get(p.found, "value"));
-        if (ck_obj_str(p.found, "preemptionPolicy"))
-            policy = ck_obj_str(p.found, "preemptionPolicy");
-        json_t *cname = ck_obj_get(p.found, "metadata.name");
-        if (!p.want && cname) json_object_set(spec, "priorityClassName", cname);
-    } else if (streq(p.want, "system-node-critical")) {
-        value = 2000001000;
-    } else if (streq(p.want, "system-cluster-critical")) {
-        value = 2000000000;
-    } else if (p.want && ctx && ctx->srv && ctx->srv->cache) {
-        return ck_error_details(err, 403, CK_FORBIDDEN,
-                                json_pack("{s:s, s:s}", "name", name ? name : "", "kind", "pods"),
-                                "pods \"%s\" is forbidden: no PriorityClass with name %s was found",
-                                name ? name : "", p.want);
-    }
-    char *tmp = NULL;
-    const json_t *given = json_object_get(spec, "priority");
-    if (given && json_integer_value(given) != value) {
-        tmp = xasprintf("pods \"%s\" is forbidden: the integer value of priority (%lld) must not "
-                        "be provided in pod spec; priority admission controller computed %lld "
-                        "from the given PriorityClass name",
-                        name ? name : "", (long long)json_integer_value(given), (long long)value);
-    }
-    json_t *found_policy = json_string(policy);
-    json_decref(p.found);
-    if (tmp) {
-        json_decref(found_policy);
-        int r = ck_error_details(err, 403, CK_FORBIDDEN,
-                                 json_pack("{s:s, s:s}", "name", name ? name : "", "kind", "pods"),
-                                 "%s", tmp);
-        free(tmp);
-        return r;
-    }
-    json_object_set_new(spec, "priority", json_integer(value));
-    if (!json_object_get(spec, "preemptionPolicy"))
-        json_object_set_new(spec, "preemptionPolicy", found_policy);
-    else
-        json_decref(found_policy);
-    return 0;
-}
-
-/* ValidatePodCreate's create-only rules, then admission. */
+/* ValidatePodCreate's create-only rules. */
 static int pod_before_create(ck_strategy_ctx *ctx, json_t *obj, ck_err **err)
 {
     const json_t *spec = json_object_get(obj, "spec");
@@ -361,8 +255,7 @@ static int pod_before_create(ck_strategy_ctx *ctx, json_t *obj, ck_err **err)
     const char *name = ck_obj_str(obj, "metadata.name");
     int r = ck_ferrs_to_err(fe, "Pod", "", name ? name : "", err);
     ck_ferrs_free(fe);
-    if (r < 0) return r;
-    return admit_priority(ctx, obj, err);
+    return r;
 }
 
 /* ---- table ---- */

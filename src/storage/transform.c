@@ -1,5 +1,6 @@
-/* EncryptionConfiguration parsing and the aesgcm / aescbc / identity value transformers
- * (see transform.h). Ciphers come from OpenSSL 3's EVP interface. */
+/* EncryptionConfiguration parsing and the aesgcm / aescbc / secretbox / identity value
+ * transformers (see transform.h). AES comes from OpenSSL 3's EVP interface; secretbox
+ * (XSalsa20-Poly1305, which OpenSSL lacks) from libsodium. */
 #include "storage/transform.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <sodium.h>
 #include <stdio.h>
 
 #include "lib/base64.h"
@@ -18,7 +20,7 @@
 #define GCM_TAG 16
 #define CBC_BLOCK 16
 
-typedef enum { P_IDENTITY, P_AESGCM, P_AESCBC } provider_kind;
+typedef enum { P_IDENTITY, P_AESGCM, P_AESCBC, P_SECRETBOX } provider_kind;
 
 /* One (provider, key) pair: upstream's prefix transformer. */
 typedef struct enc_entry {
@@ -129,12 +131,13 @@ static int parse_keys(ck_transformer *t, provider_kind kind, const char *pname, 
                             "%s.keys[%zu].secret: Invalid value: \"REDACTED\": secret is not valid "
                             "base64",
                             p, i);
-        if (n != 16 && n != 24 && n != 32) {
+        bool box = kind == P_SECRETBOX;
+        if (box ? n != 32 : (n != 16 && n != 24 && n != 32)) {
             OPENSSL_cleanse(buf, sizeof buf);
             return ck_error(err, 400, CK_BAD_REQUEST,
                             "%s.keys[%zu].secret: Invalid value: \"REDACTED\": secret is not of "
-                            "the expected length, got %ld, expected one of [16 24 32]",
-                            p, i, n);
+                            "the expected length, got %ld, expected one of %s",
+                            p, i, n, box ? "[32]" : "[16 24 32]");
         }
         cleanup_free char *prefix = xasprintf(ENC_PREFIX "%s:v1:%s:", pname, name);
         add_entry(t, kind, prefix, buf, (size_t)n);
@@ -164,17 +167,17 @@ static int parse_provider(ck_transformer *t, const json_t *pv, const char *p, ck
     }
     if (streq(kind, "aesgcm")) return parse_keys(t, P_AESGCM, "aesgcm", cfg, sub, err);
     if (streq(kind, "aescbc")) return parse_keys(t, P_AESCBC, "aescbc", cfg, sub, err);
-    if (streq(kind, "secretbox"))
-        return ck_error(err, 400, CK_BAD_REQUEST,
-                        "%s: Unsupported value: secretbox (XSalsa20-Poly1305) is not supported by "
-                        "ckube: OpenSSL 3 provides no XSalsa20; use aesgcm or aescbc",
-                        sub);
+    if (streq(kind, "secretbox")) {
+        if (sodium_init() < 0)
+            return ck_error(err, 500, CK_INTERNAL, "%s: libsodium failed to initialize", sub);
+        return parse_keys(t, P_SECRETBOX, "secretbox", cfg, sub, err);
+    }
     if (streq(kind, "kms"))
         return ck_error(err, 400, CK_BAD_REQUEST,
                         "%s: Unsupported value: kms providers are not supported by ckube", sub);
     return ck_error(err, 400, CK_BAD_REQUEST,
                     "%s: Unsupported value: unknown provider \"%s\" (supported: aesgcm, aescbc, "
-                    "identity)",
+                    "secretbox, identity)",
                     p, kind);
 }
 
@@ -388,6 +391,25 @@ static const char *cbc_open(const enc_entry *e, const unsigned char *in, size_t 
     return ok ? NULL : "invalid padding on input";
 }
 
+/* out receives nonce | tag | ciphertext (len + 40 bytes), as Go's nacl/secretbox. */
+static bool box_seal(const enc_entry *e, const unsigned char *in, size_t len, unsigned char *out)
+{
+    randombytes_buf(out, crypto_secretbox_NONCEBYTES);
+    return crypto_secretbox_easy(out + crypto_secretbox_NONCEBYTES, in, len, out, e->secret) == 0;
+}
+
+static const char *box_open(const enc_entry *e, const unsigned char *in, size_t len,
+                            unsigned char *out, size_t *outlen)
+{
+    if (len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+        return "the stored data was shorter than the required size";
+    size_t clen = len - crypto_secretbox_NONCEBYTES;
+    *outlen = clen - crypto_secretbox_MACBYTES;
+    if (crypto_secretbox_open_easy(out, in + crypto_secretbox_NONCEBYTES, clen, in, e->secret))
+        return "output array was not large enough for encryption";
+    return NULL;
+}
+
 /* ---- transformers ---- */
 
 const char *ck_transform_write_prefix(const ck_transformer *t)
@@ -402,7 +424,8 @@ int ck_transform_encode(const ck_transformer *t, const char *key, const char *in
     if (len > INT_MAX - 64)
         return ck_error(err, 413, CK_TOO_LARGE, "value of %zu bytes is too large to encrypt", len);
     size_t plen = strlen(e->prefix), n = 0;
-    char *buf = xmalloc(plen + len + GCM_NONCE + GCM_TAG + 2 * CBC_BLOCK + 1);
+    char *buf = xmalloc(plen + len + GCM_NONCE + GCM_TAG + 2 * CBC_BLOCK +
+                        crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 1);
     memcpy(buf, e->prefix, plen);
     unsigned char *ct = (unsigned char *)buf + plen;
     bool ok = true;
@@ -417,6 +440,10 @@ int ck_transform_encode(const ck_transformer *t, const char *key, const char *in
         break;
     case P_AESCBC:
         ok = cbc_seal(e, (const unsigned char *)in, len, ct, &n);
+        break;
+    case P_SECRETBOX:
+        ok = box_seal(e, (const unsigned char *)in, len, ct);
+        n = len + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
         break;
     }
     if (!ok) {
@@ -454,6 +481,9 @@ int ck_transform_decode(const ck_transformer *t, const char *key, const char *in
             break;
         case P_AESCBC:
             why = cbc_open(e, ct, clen, (unsigned char *)buf, &n);
+            break;
+        case P_SECRETBOX:
+            why = box_open(e, ct, clen, (unsigned char *)buf, &n);
             break;
         }
         if (why) {

@@ -78,7 +78,30 @@ check "update a secret" k label secret enc1 rotated=yes
 expect_eq "no plaintext secret data after updates" "$(db_count "$B64")" "0"
 stop_server
 
+# secretbox (XSalsa20-Poly1305): a third provider first, the aesgcm keys still listed.
+cat >"$WORK/box.yaml" <<YAML
+apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources: [secrets]
+    providers:
+      - secretbox:
+          keys: [{name: box1, secret: $K1}]
+      - aesgcm:
+          keys: [{name: key2, secret: $K2}]
+YAML
+start_server --encryption-provider-config="$WORK/box.yaml" || { finish; exit 1; }
+check "create a secret under secretbox" k create secret generic box1 --from-literal=password="$VALUE"
+expect_match "secrets stored with the secretbox prefix" "$(db_count 'k8s:enc:secretbox:v1:box1:')" '^[1-9]'
+expect_eq "no plaintext with secretbox" "$(db_count "$B64")" "0"
+got=$(k get secret box1 -o jsonpath='{.data.password}' | base64 -d)
+expect_eq "the secretbox secret reads back" "$got" "$VALUE"
+got=$(k get secret enc2 -o jsonpath='{.data.password}' | base64 -d)
+expect_eq "aesgcm secrets still read with secretbox first" "$got" "$VALUE"
+stop_server
+
 # Invalid configs: the server refuses to start, naming the problem.
+SHORT=$(printf '0123456789abcdef' | base64 -w0)
 cat >"$WORK/bad.yaml" <<YAML
 apiVersion: apiserver.config.k8s.io/v1
 kind: EncryptionConfiguration
@@ -86,11 +109,11 @@ resources:
   - resources: [secrets]
     providers:
       - secretbox:
-          keys: [{name: k, secret: $K1}]
+          keys: [{name: k, secret: $SHORT}]
 YAML
 out=$(timeout 30 "$CKUBE" server --data-dir "$DATA" --secure-port "$PORT" --bind-address 127.0.0.1 \
     --disable-agent --encryption-provider-config="$WORK/bad.yaml" 2>&1)
-expect_match "secretbox is refused clearly" "$out" 'providers\[0\]\.secretbox: Unsupported value: secretbox \(XSalsa20-Poly1305\) is not supported'
+expect_match "a short secretbox key is refused clearly" "$out" 'providers\[0\]\.secretbox\.keys\[0\]\.secret: Invalid value: "REDACTED": secret is not of the expected length, got 16, expected one of \[32\]'
 out=$(timeout 30 "$CKUBE" server --data-dir "$DATA" --secure-port "$PORT" --bind-address 127.0.0.1 \
     --disable-agent --encryption-provider-config="$WORK/enc.yaml" 2>&1)
 expect_match "a config without the current key cannot start" "$out" 'no matching prefix found'

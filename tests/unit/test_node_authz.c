@@ -332,7 +332,10 @@ static void test_admission(void)
 #define MIRROR(node, extra)                                                                        \
     "{'metadata':{'name':'m','annotations':{'kubernetes.io/config.mirror':'x'}},'spec':{"          \
     "'nodeName':'" node "'" extra "}}"
-    ADMIT_OK("pods", "", NULL, MIRROR("n1", ",'serviceAccountName':'default'"), NULL);
+    ADMIT_OK("pods", "", NULL, MIRROR("n1", ""), NULL);
+    ADMIT_NO("pods \"m\" is forbidden: node \"n1\" can not create pods that reference a service "
+             "account",
+             "pods", "", NULL, MIRROR("n1", ",'serviceAccountName':'default'"), NULL);
     ADMIT_NO("pods \"m\" is forbidden: node \"n1\" can only create pods with spec.nodeName set "
              "to itself",
              "pods", "", NULL, MIRROR("n2", ""), NULL);

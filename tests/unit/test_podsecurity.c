@@ -1,6 +1,7 @@
 /* Unit tests for the Pod Security Standards evaluation: each baseline and restricted check
  * with upstream's reason and detail wording, singular and plural forms, the order of
- * checks, and the pod-level settings that satisfy container-level checks. */
+ * checks, the pod-level settings that satisfy container-level checks, and the result's
+ * reason-only and detailed forms for pods and pod templates. */
 #include <stdlib.h>
 
 #include "admission/podsecurity.h"
@@ -167,9 +168,35 @@ static void test_restricted(void)
            "securityContext.capabilities.add)");
 }
 
+/* The structured result: reasons and details aligned, the reason-only form used for the
+ * pods of a namespace, and a pod template evaluated like a pod. */
+static void test_result(void)
+{
+    json_t *tmpl = js("{'metadata':{'labels':{'a':'b'}},'spec':{'hostNetwork':true,"
+                      "'containers':[{'name':'c','securityContext':{'privileged':true}}]}}");
+    ck_psa_result r;
+    CHECK(!ck_psa_check("baseline", tmpl, &r));
+    CHECK_INT((int)r.n, 2);
+    CHECK_STR(r.reasons[0], "host namespaces");
+    CHECK_STR(r.details[0], "hostNetwork");
+    char *s = ck_psa_reason(&r);
+    CHECK_STR(s, "host namespaces, privileged");
+    free(s);
+    s = ck_psa_detail(&r);
+    CHECK_STR(s, "host namespaces (hostNetwork), privileged (container \"c\" must not set "
+                 "securityContext.privileged=true)");
+    free(s);
+    ck_psa_result_free(&r);
+    CHECK(ck_psa_check("privileged", tmpl, &r));
+    CHECK_INT((int)r.n, 0);
+    ck_psa_result_free(&r);
+    json_decref(tmpl);
+}
+
 int main(void)
 {
     test_baseline();
     test_restricted();
+    test_result();
     return UT_DONE();
 }
