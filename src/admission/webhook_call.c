@@ -30,7 +30,7 @@ static struct {
     volatile int stopping;
     h2o_multithread_receiver_t receiver;
     h2o_multithread_message_t wake; /* sent when `done` stops being empty */
-    bool receiving;
+    bool receiving, curl_ready;
 } pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 /* ---- one HTTP call ---- */
@@ -547,24 +547,34 @@ static void on_messages(h2o_multithread_receiver_t *rc, h2o_linklist_t *messages
 
 void ck_webhooks_start(ck_apiserver *srv)
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     pool.stopping = 0;
     pool.head = pool.done = NULL;
     pool.tail = &pool.head;
     memset(&pool.wake, 0, sizeof pool.wake);
     h2o_multithread_register_receiver(srv->h2o_ctx.queue, &pool.receiver, on_messages);
     pool.receiving = true;
-    for (int i = 0; i < WORKERS; i++)
-        if (pthread_create(&pool.threads[pool.nthreads], NULL, worker, NULL) == 0) pool.nthreads++;
 }
 
 bool ck_webhooks_accepting(void)
 {
-    return pool.receiving && !pool.stopping && pool.nthreads > 0;
+    return pool.receiving && !pool.stopping;
+}
+
+/* The workers (and libcurl) start with the first call: a cluster without webhooks pays
+ * nothing for them. */
+static void start_workers(void)
+{
+    if (pool.nthreads) return;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    pool.curl_ready = true;
+    for (int i = 0; i < WORKERS; i++)
+        if (pthread_create(&pool.threads[pool.nthreads], NULL, worker, NULL) == 0) pool.nthreads++;
+    if (!pool.nthreads) ck_log_error("webhooks: cannot start worker threads");
 }
 
 void ck_webhook_submit(ck_webhook_job *job)
 {
+    start_workers();
     pthread_mutex_lock(&pool.mu);
     job->next = NULL;
     *pool.tail = job;
@@ -596,5 +606,6 @@ void ck_webhooks_stop(ck_apiserver *srv)
     pool.tail = &pool.head;
     h2o_multithread_unregister_receiver(srv->h2o_ctx.queue, &pool.receiver);
     pool.receiving = false;
-    curl_global_cleanup();
+    if (pool.curl_ready) curl_global_cleanup();
+    pool.curl_ready = false;
 }
