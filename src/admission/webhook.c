@@ -63,6 +63,7 @@ static void hook_clear(ck_hook *h)
     free(h->config);
     free(h->url);
     free(h->connect_to);
+    free(h->unreachable);
     free(h->ca);
     ck_label_selector_free(h->object_sel);
 }
@@ -169,8 +170,9 @@ static bool namespace_matches(const json_t *sel, const ck_admission_attrs *a, co
 /* ---- client configuration ---- */
 
 /* Service references are called at the service's DNS name, connected to a ready endpoint
- * address of the service port (upstream's aggregator routing to endpoints). */
-static char *service_target(ck_apiserver *srv, const json_t *svcref, char **url_out)
+ * address of the service port (upstream's aggregator routing to endpoints); never through
+ * DNS. Without one, *why says what is missing. */
+static char *service_target(ck_apiserver *srv, const json_t *svcref, char **url_out, char **why)
 {
     const char *ns = json_string_value(json_object_get(svcref, "namespace"));
     const char *name = json_string_value(json_object_get(svcref, "name"));
@@ -181,7 +183,12 @@ static char *service_target(ck_apiserver *srv, const json_t *svcref, char **url_
                          (long long)port, path ? path : "");
     ck_obj *svc = ck_cache_get(srv->cache, ck_registry_find("", "v1", "services"), ns, name);
     ck_obj *eps = ck_cache_get(srv->cache, ck_registry_find("", "v1", "endpoints"), ns, name);
-    if (!svc || !eps) return NULL;
+    if (!svc) {
+        *why = xasprintf("service \"%s\" not found", name ? name : "");
+        return NULL;
+    }
+    *why = xasprintf("no endpoints available for service \"%s\"", name ? name : "");
+    if (!eps) return NULL;
     json_t *sdoc = ck_obj_parse(svc), *edoc = ck_obj_parse(eps);
     const char *pname = NULL;
     size_t i, j, k;
@@ -210,6 +217,10 @@ static char *service_target(ck_apiserver *srv, const json_t *svcref, char **url_
     }
     json_decref(sdoc);
     json_decref(edoc);
+    if (out) {
+        free(*why);
+        *why = NULL;
+    }
     return out;
 }
 
@@ -229,7 +240,7 @@ static void hook_from(ck_hook *h, ck_apiserver *srv, const char *config, const j
     if (url)
         base = xstrdup(url);
     else
-        h->connect_to = service_target(srv, json_object_get(cc, "service"), &base);
+        h->connect_to = service_target(srv, json_object_get(cc, "service"), &base, &h->unreachable);
     h->url = xasprintf("%s?timeout=%lds", base, h->timeout_s);
     free(base);
     const char *ca = json_string_value(json_object_get(cc, "caBundle"));

@@ -36,10 +36,11 @@ bool ck_webhooks_accepting(void);
 /* One webhook to call. */
 typedef struct ck_hook {
     char *name;
-    char *config;     /* configuration name */
-    char *url;        /* with ?timeout=Ns */
-    char *connect_to; /* curl CONNECT_TO entry for service references, or NULL */
-    char *ca;         /* PEM bundle, or NULL: the system's roots */
+    char *config;      /* configuration name */
+    char *url;         /* with ?timeout=Ns */
+    char *connect_to;  /* curl CONNECT_TO entry for service references, or NULL */
+    char *unreachable; /* a service reference with nowhere to connect: why, else NULL */
+    char *ca;          /* PEM bundle, or NULL: the system's roots */
     size_t ca_len;
     long timeout_s;
     bool fail_open;                /* failurePolicy Ignore */

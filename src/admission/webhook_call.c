@@ -123,7 +123,7 @@ static void perform(call *calls, size_t n)
 {
     CURLM *m = curl_multi_init();
     for (size_t i = 0; i < n; i++)
-        curl_multi_add_handle(m, calls[i].curl);
+        if (!calls[i].hook->unreachable) curl_multi_add_handle(m, calls[i].curl);
     int running = 1;
     while (running) {
         if (curl_multi_perform(m, &running) != CURLM_OK) break;
@@ -136,7 +136,7 @@ static void perform(call *calls, size_t n)
             for (size_t i = 0; i < n; i++)
                 if (calls[i].curl == msg->easy_handle) calls[i].rc = msg->data.result;
     for (size_t i = 0; i < n; i++)
-        curl_multi_remove_handle(m, calls[i].curl);
+        if (!calls[i].hook->unreachable) curl_multi_remove_handle(m, calls[i].curl);
     curl_multi_cleanup(m);
 }
 
@@ -194,6 +194,9 @@ static char *transport_error(call *c)
 static char *call_result(call *c, bool mutating, json_t **response)
 {
     *response = NULL;
+    if (c->hook->unreachable)
+        return xasprintf("failed to call webhook: Post \"%s\": %s", c->hook->url,
+                         c->hook->unreachable);
     if (c->rc != CURLE_OK) {
         cleanup_free char *t = transport_error(c);
         return xasprintf("failed to call webhook: Post \"%s\": %s", c->hook->url, t);

@@ -3,7 +3,7 @@
 
 Usage: webhook_server.py --cert C --key K --port-file F --log L
 
-Binds 127.0.0.1 on port 0, writes the chosen port to F, and appends every request it
+Binds --host (127.0.0.1) on port 0, writes the chosen port to F, and appends every request it
 receives to L as one JSON line {"method", "path", "query", "content_type", "body"} (body:
 the parsed AdmissionReview, or null with "raw" when it is not JSON), before answering.
 
@@ -205,6 +205,7 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
+    ap.add_argument("--host", default="127.0.0.1")
     args = ap.parse_args()
 
     log_file = open(args.log, "a", encoding="utf-8")
@@ -212,7 +213,7 @@ def main():
     ctx.load_cert_chain(args.cert, args.key)
     ctx.set_alpn_protocols(["http/1.1"])
 
-    httpd = Server(("127.0.0.1", 0), Handler)
+    httpd = Server((args.host, 0), Handler)
     # The handshake runs on the handler's thread (first read), not in accept() on the
     # serving thread, so one stuck client cannot stop the others.
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True,
