@@ -12,5 +12,9 @@ void ck_bootstrap_tick(ck_apiserver *srv);
 /* CSR auto-approval and signing with the cluster CA (csr_signer.c); a no-op without
  * srv->cluster_signing_cert_file (`ckube apiserver`). */
 void ck_csr_signer_tick(ck_apiserver *srv);
+/* The token cleaner and bootstrap signer, and kube-public/cluster-info (bootstrap_tokens.c):
+ * expired kube-system bootstrap token Secrets are deleted, cluster-info keeps one
+ * jws-kubeconfig-<id> per valid signing token. Same no-op condition as the CSR signer. */
+void ck_bootstrap_tokens_tick(ck_apiserver *srv);
 
 #endif

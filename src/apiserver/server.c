@@ -125,6 +125,7 @@ void ck_apiserver_tick(ck_apiserver *srv)
     srv->last_tick_ms = now;
     ck_watch_tick(srv);
     ck_bootstrap_tick(srv);
+    ck_bootstrap_tokens_tick(srv);
     ck_pki_renew_tick(srv);
     /* Like upstream, compact every 5 minutes up to the revision seen 5 minutes ago; the
      * work is spread over ticks, COMPACT_STEP revisions at a time, so the loop never
