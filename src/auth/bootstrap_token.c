@@ -163,7 +163,10 @@ bool ck_bootstrap_token_check(const json_t *secret, const char *id, const char *
     }
     cleanup_free char *exp = data_value(secret, "expiration");
     long long until = 0;
-    if (*exp && (ck_rfc3339_parse(exp, &until) < 0 || now >= until)) {
+    /* Expired once no time remains (upstream's GetExpiration); whole seconds here, so a
+     * fractional expiration second still has some left during that second. */
+    bool fraction = strchr(exp, '.') != NULL;
+    if (*exp && (ck_rfc3339_parse(exp, &until) < 0 || now > until || (!fraction && now == until))) {
         *msg =
             xasprintf("Bootstrap secret %s has expired or an unparseable expiration %s", name, exp);
         return false;

@@ -67,7 +67,7 @@ static void test_valid(void)
     CHECK(check(secret("auth-extra-groups",
                        "system:bootstrappers:worker,system:bootstrappers:a:b-1,"
                        "system:bootstrappers:worker",
-                       "expiration", "2027-01-15T09:00:00+01:00"),
+                       "expiration", "2027-01-15T09:00:01+01:00"),
                 "0123456789abcdef", &u, &msg));
     CHECK(u.groups && u.groups[0] && u.groups[1] && u.groups[2] && !u.groups[3]);
     CHECK_STR(u.groups[0], "system:bootstrappers");
@@ -107,7 +107,11 @@ static void test_rejected(void)
     json_object_set_new(json_object_get(s, "metadata"), "deletionTimestamp",
                         json_string("2027-01-01T00:00:00Z"));
     expect_reject(s, "0123456789abcdef", "is deleted");
-    /* Expiration: past, unparseable; the boundary second is still valid. */
+    /* Expiration: at or past it, unparseable; a fractional second still has time left. */
+    expect_reject(
+        secret("expiration", "2027-01-15T08:00:00Z", NULL, NULL), "0123456789abcdef",
+        "Bootstrap secret bootstrap-token-abcdef has expired or an unparseable expiration "
+        "2027-01-15T08:00:00Z");
     expect_reject(secret("expiration", "2027-01-15T07:59:59Z", NULL, NULL), "0123456789abcdef",
                   "expired");
     expect_reject(secret("expiration", "2027-01-15 09:00:00", NULL, NULL), "0123456789abcdef",
