@@ -2,7 +2,7 @@
 # Installs the Debian packages ckube needs to build, test and run, when missing.
 # Usage: scripts/deps.sh [build|test|run|bench|fuzz]...
 set -e
-want="gcc make pkg-config libssl-dev libsqlite3-dev libjansson-dev libyaml-dev libh2o-evloop-dev libcurl4-openssl-dev libsodium-dev openssl"
+want="gcc make pkg-config libssl-dev libsqlite3-dev libjansson-dev libyaml-dev libh2o-evloop-dev libcurl4-openssl-dev libsodium-dev openssl tzdata"
 for role in "$@"; do
     case "$role" in
     build) ;;

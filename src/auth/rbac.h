@@ -59,9 +59,30 @@ extern const unsigned ck_policy_ncluster_roles;
 extern const ck_policy_binding ck_policy_cluster_bindings[];
 extern const unsigned ck_policy_ncluster_bindings;
 
+/* The namespaced part (upstream's namespace_policy.go): Roles and RoleBindings in the
+ * reserved kube-system and kube-public namespaces; a binding's role is a Role of its own
+ * namespace. */
+typedef struct ck_policy_ns_role {
+    const char *ns;
+    ck_policy_role role; /* aggregate_to and aggregation unused */
+} ck_policy_ns_role;
+
+typedef struct ck_policy_ns_binding {
+    const char *ns;
+    ck_policy_binding binding;
+} ck_policy_ns_binding;
+
+extern const ck_policy_ns_role ck_policy_ns_roles[];
+extern const unsigned ck_policy_nns_roles;
+extern const ck_policy_ns_binding ck_policy_ns_bindings[];
+extern const unsigned ck_policy_nns_bindings;
+
 /* Builds the ClusterRole / ClusterRoleBinding objects of the policy (new references). */
 json_t *ck_policy_role_object(const ck_policy_role *r);
 json_t *ck_policy_binding_object(const ck_policy_binding *b);
+/* Builds the Role / RoleBinding objects of the namespaced policy (new references). */
+json_t *ck_policy_ns_role_object(const ck_policy_ns_role *r);
+json_t *ck_policy_ns_binding_object(const ck_policy_ns_binding *b);
 /* Parses one rule of the policy notation into a PolicyRule object (new reference). */
 json_t *ck_policy_rule(const char *spec);
 

@@ -1,8 +1,11 @@
 /* Start-up reconciliation of the bootstrap RBAC policy (upstream's rbac/bootstrap-roles
- * post-start hook): missing ClusterRoles and ClusterRoleBindings are created; existing ones
- * not annotated rbac.authorization.kubernetes.io/autoupdate=false get the policy's missing
- * labels, annotations, rules (as single-verb rules, like upstream's reconciler) and
- * subjects. Nothing is removed. */
+ * post-start hook): missing ClusterRoles and ClusterRoleBindings, and the Roles and
+ * RoleBindings of kube-system and kube-public, are created; existing ones not annotated
+ * rbac.authorization.kubernetes.io/autoupdate=false get the policy's missing labels,
+ * annotations, rules (as single-verb rules, like upstream's reconciler) and subjects.
+ * Nothing is removed. A missing kube-system or kube-public is created first (upstream's
+ * tryEnsureNamespace); one being deleted is skipped with a warning, so start-up goes on and
+ * the next start, after the namespace is gone and recreated, writes its objects. */
 #include <stdio.h>
 
 #include "apiserver/cache.h"
@@ -239,31 +242,34 @@ static bool reconcile_binding(json_t *doc, const json_t *want)
     return changed;
 }
 
-/* Creates `want` (stolen) or reconciles the existing object with it. */
-static int ensure(ck_apiserver *srv, const char *plural, json_t *want,
+/* Creates `want` (stolen; in namespace ns, or cluster-scoped when ns is NULL) or reconciles
+ * the existing object with it. */
+static int ensure(ck_apiserver *srv, const char *plural, const char *ns, json_t *want,
                   bool (*reconcile)(json_t *doc, const json_t *want))
 {
     ck_rtype *rt = ck_registry_find("rbac.authorization.k8s.io", "v1", plural);
     const char *name = ck_obj_str(want, "metadata.name");
-    ck_obj *old = ck_obj_ref(ck_cache_get(srv->cache, rt, NULL, name));
+    cleanup_free char *what = ns ? xasprintf("%s %s/%s", rt->qualified, ns, name)
+                                 : xasprintf("%s %s", rt->qualified, name);
+    ck_obj *old = ck_obj_ref(ck_cache_get(srv->cache, rt, ns, name));
     ck_write_opts o = {.field_manager = "kube-apiserver", .operation = "Update"};
     ck_written w = {0};
     ck_err *err = NULL;
     int r = 0;
     if (!old) {
-        r = ck_objstore_create(srv, rt, NULL, want, &o, &w, &err);
-        if (r == 0) ck_log_v(2, "rbac: created %s %s", rt->qualified, name);
+        r = ck_objstore_create(srv, rt, ns, want, &o, &w, &err);
+        if (r == 0) ck_log_v(2, "rbac: created %s", what);
     } else {
         json_t *doc = ck_obj_parse_for(old, rt);
         const json_t *ann = ck_obj_get(doc, "metadata.annotations");
         if (!streq(json_string_value(json_object_get(ann, AUTOUPDATE)), "false") &&
             reconcile(doc, want)) {
             r = ck_objstore_update(srv, rt, old, doc, &o, &w, &err);
-            if (r == 0) ck_log_info("rbac: reconciled %s %s", rt->qualified, name);
+            if (r == 0) ck_log_info("rbac: reconciled %s", what);
         }
         json_decref(doc);
     }
-    if (r < 0) ck_log_error("rbac: %s %s: %s", rt->qualified, name, err->message);
+    if (r < 0) ck_log_error("rbac: %s: %s", what, err->message);
     ck_err_free(err);
     ck_written_clear(&w);
     ck_obj_unref(old);
@@ -271,16 +277,72 @@ static int ensure(ck_apiserver *srv, const char *plural, json_t *want,
     return r;
 }
 
+/* Upstream's tryEnsureNamespace for the namespaced policy: 1 when namespace ns exists (it is
+ * created if missing, as ck_bootstrap would have), 0 when it is being deleted (no content can
+ * be created there), -1 on a failed create. */
+static int ensure_namespace(ck_apiserver *srv, const char *ns)
+{
+    ck_rtype *rt = ck_registry_find("", "v1", "namespaces");
+    const ck_obj *o = ck_cache_get(srv->cache, rt, NULL, ns);
+    if (o) {
+        json_t *doc = ck_obj_parse(o);
+        bool terminating = ck_obj_get(doc, "metadata.deletionTimestamp") ||
+                           streq(ck_obj_str(doc, "status.phase"), "Terminating");
+        json_decref(doc);
+        if (!terminating) return 1;
+        ck_log_warn("rbac: namespace %s is being deleted; its bootstrap roles and bindings are "
+                    "written at the next start",
+                    ns);
+        return 0;
+    }
+    json_t *obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
+                            "metadata", "name", ns);
+    ck_write_opts opts = {.field_manager = "kube-apiserver", .operation = "Update"};
+    ck_written w = {0};
+    ck_err *err = NULL;
+    int r = ck_objstore_create(srv, rt, NULL, obj, &opts, &w, &err);
+    if (r < 0)
+        ck_log_error("rbac: creating namespace %s: %s", ns, err->message);
+    else
+        ck_log_info("rbac: created namespace %s", ns);
+    ck_err_free(err);
+    ck_written_clear(&w);
+    json_decref(obj);
+    return r < 0 ? -1 : 1;
+}
+
+/* The namespaces of the namespaced policy, each ensured once. */
+typedef struct ns_seen {
+    const char *name[8];
+    bool ready[8];
+    unsigned n;
+} ns_seen;
+
+/* Whether the namespaced policy may be written in ns; *r becomes -1 on a failure. */
+static bool namespace_ready(ck_apiserver *srv, ns_seen *seen, const char *ns, int *r)
+{
+    for (unsigned k = 0; k < seen->n; k++)
+        if (streq(seen->name[k], ns)) return seen->ready[k];
+    int ok = ensure_namespace(srv, ns);
+    if (ok < 0) *r = -1;
+    if (seen->n < ARRAY_SIZE(seen->name)) {
+        seen->name[seen->n] = ns;
+        seen->ready[seen->n++] = ok > 0;
+    }
+    return ok > 0;
+}
+
 int ck_rbac_bootstrap(ck_apiserver *srv)
 {
     int r = 0;
     for (unsigned i = 0; i < ck_policy_ncluster_roles; i++) {
         const ck_policy_role *role = &ck_policy_cluster_roles[i];
-        if (ensure(srv, "clusterroles", ck_policy_role_object(role), reconcile_role) < 0) r = -1;
+        if (ensure(srv, "clusterroles", NULL, ck_policy_role_object(role), reconcile_role) < 0)
+            r = -1;
     }
     for (unsigned i = 0; i < ck_policy_ncluster_bindings; i++) {
         json_t *b = ck_policy_binding_object(&ck_policy_cluster_bindings[i]);
-        if (ensure(srv, "clusterrolebindings", b, reconcile_binding) < 0) r = -1;
+        if (ensure(srv, "clusterrolebindings", NULL, b, reconcile_binding) < 0) r = -1;
     }
     static const char ctrl[] = "system:controller:";
     for (unsigned i = 0; i < ck_policy_ncluster_roles; i++) {
@@ -288,9 +350,24 @@ int ck_rbac_bootstrap(ck_apiserver *srv)
         if (!has_prefix(name, ctrl)) continue;
         char *subject = xasprintf("S:kube-system/%s", name + sizeof ctrl - 1);
         ck_policy_binding b = {name, name, subject};
-        if (ensure(srv, "clusterrolebindings", ck_policy_binding_object(&b), reconcile_binding) < 0)
+        if (ensure(srv, "clusterrolebindings", NULL, ck_policy_binding_object(&b),
+                   reconcile_binding) < 0)
             r = -1;
         free(subject);
+    }
+    ns_seen seen = {0};
+    for (unsigned i = 0; i < ck_policy_nns_roles; i++) {
+        const ck_policy_ns_role *role = &ck_policy_ns_roles[i];
+        if (!namespace_ready(srv, &seen, role->ns, &r)) continue;
+        if (ensure(srv, "roles", role->ns, ck_policy_ns_role_object(role), reconcile_role) < 0)
+            r = -1;
+    }
+    for (unsigned i = 0; i < ck_policy_nns_bindings; i++) {
+        const ck_policy_ns_binding *b = &ck_policy_ns_bindings[i];
+        if (!namespace_ready(srv, &seen, b->ns, &r)) continue;
+        if (ensure(srv, "rolebindings", b->ns, ck_policy_ns_binding_object(b), reconcile_binding) <
+            0)
+            r = -1;
     }
     return r;
 }

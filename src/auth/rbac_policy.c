@@ -1,5 +1,6 @@
 /* The bootstrap RBAC policy: upstream's default ClusterRoles (bootstrappolicy/policy.go
- * and controller_policy.go, as of Kubernetes 1.34) and their ClusterRoleBindings, in the
+ * and controller_policy.go, as of Kubernetes 1.34) and their ClusterRoleBindings, and the
+ * Roles and RoleBindings of kube-system and kube-public (namespace_policy.go), in the
  * compact rule notation of auth/rbac.h. admin, edit and view carry their aggregationRule
  * and, since ckube has no aggregation controller yet, the aggregated rules materialized:
  * view = system:aggregate-to-view, edit = aggregate-to-edit + view, admin =
@@ -367,6 +368,71 @@ const ck_policy_binding ck_policy_cluster_bindings[] = {
 };
 const unsigned ck_policy_ncluster_bindings = ARRAY_SIZE(ck_policy_cluster_bindings);
 
+/* Leader election of kube-controller-manager and kube-scheduler in kube-system: the
+ * ConfigMap lock of old releases (1.35 drops it), the Lease lock, and the LeaseCandidates of
+ * coordinated leader election. */
+#define LEADER_LOCK(name)                                                                          \
+    RULES("watch|core|configmaps||", "get,update|core|configmaps|" name "|",                       \
+          "create,get,list,update,watch|coordination.k8s.io|leases||",                             \
+          "create,get,list,update,watch|coordination.k8s.io|leasecandidates||")
+#define NS_ROLE(ns, name, rules)                                                                   \
+    {                                                                                              \
+        ns,                                                                                        \
+        {                                                                                          \
+            name, NULL, NULL,                                                                      \
+            {                                                                                      \
+                rules                                                                              \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+const ck_policy_ns_role ck_policy_ns_roles[] = {
+    /* read by aggregated API servers for the front-proxy and client CA configuration */
+    NS_ROLE("kube-system", "extension-apiserver-authentication-reader",
+            RULES(R "|core|configmaps|extension-apiserver-authentication|")),
+    NS_ROLE("kube-system", "system::leader-locking-kube-controller-manager",
+            LEADER_LOCK("kube-controller-manager")),
+    NS_ROLE("kube-system", "system::leader-locking-kube-scheduler", LEADER_LOCK("kube-scheduler")),
+    /* the bootstrap signer reads the token Secrets here and signs kube-public/cluster-info */
+    NS_ROLE("kube-system", "system:controller:bootstrap-signer", RULES(R "|core|secrets||")),
+    /* deprecated since 1.10, still created */
+    NS_ROLE("kube-system", "system:controller:cloud-provider",
+            RULES("create,get,list,watch|core|configmaps||")),
+    NS_ROLE("kube-system", "system:controller:token-cleaner",
+            RULES("delete,get,list,watch|core|secrets||", EVENTS)),
+    NS_ROLE("kube-public", "system:controller:bootstrap-signer",
+            RULES(R "|core|configmaps||", "update|core|configmaps|cluster-info|", EVENTS)),
+};
+const unsigned ck_policy_nns_roles = ARRAY_SIZE(ck_policy_ns_roles);
+
+const ck_policy_ns_binding ck_policy_ns_bindings[] = {
+    {"kube-system",
+     {"system::extension-apiserver-authentication-reader",
+      "extension-apiserver-authentication-reader",
+      "U:system:kube-controller-manager;U:system:kube-scheduler"}},
+    {"kube-system",
+     {"system::leader-locking-kube-controller-manager",
+      "system::leader-locking-kube-controller-manager",
+      "U:system:kube-controller-manager;S:kube-system/kube-controller-manager;"
+      "S:kube-system/leader-election-controller"}},
+    {"kube-system",
+     {"system::leader-locking-kube-scheduler", "system::leader-locking-kube-scheduler",
+      "U:system:kube-scheduler;S:kube-system/kube-scheduler"}},
+    {"kube-system",
+     {"system:controller:bootstrap-signer", "system:controller:bootstrap-signer",
+      "S:kube-system/bootstrap-signer"}},
+    {"kube-system",
+     {"system:controller:cloud-provider", "system:controller:cloud-provider",
+      "S:kube-system/cloud-provider"}},
+    {"kube-system",
+     {"system:controller:token-cleaner", "system:controller:token-cleaner",
+      "S:kube-system/token-cleaner"}},
+    {"kube-public",
+     {"system:controller:bootstrap-signer", "system:controller:bootstrap-signer",
+      "S:kube-system/bootstrap-signer"}},
+};
+const unsigned ck_policy_nns_bindings = ARRAY_SIZE(ck_policy_ns_bindings);
+
 /* Appends the comma-separated items of [s, end) to a new array; "core" is "". */
 static json_t *list(const char *s, const char *end)
 {
@@ -397,7 +463,7 @@ json_t *ck_policy_rule(const char *spec)
     return rule;
 }
 
-static json_t *meta(const char *name, const char *aggregate_to)
+static json_t *meta(const char *name, const char *ns, const char *aggregate_to)
 {
     json_t *labels = json_pack("{s:s}", "kubernetes.io/bootstrapping", "rbac-defaults");
     if (aggregate_to) {
@@ -405,15 +471,19 @@ static json_t *meta(const char *name, const char *aggregate_to)
         json_object_set_new(labels, k, json_string("true"));
         free(k);
     }
-    return json_pack("{s:s, s:o, s:{s:s}}", "name", name, "labels", labels, "annotations",
-                     "rbac.authorization.kubernetes.io/autoupdate", "true");
+    json_t *md = json_pack("{s:s, s:o, s:{s:s}}", "name", name, "labels", labels, "annotations",
+                           "rbac.authorization.kubernetes.io/autoupdate", "true");
+    if (ns) json_object_set_new(md, "namespace", json_string(ns));
+    return md;
 }
 
-json_t *ck_policy_role_object(const ck_policy_role *r)
+/* A ClusterRole (ns NULL) or a Role in ns. */
+static json_t *role_object(const ck_policy_role *r, const char *ns)
 {
     json_t *obj = json_pack("{s:s, s:s, s:o}", "apiVersion", "rbac.authorization.k8s.io/v1", "kind",
-                            "ClusterRole", "metadata", meta(r->name, r->aggregate_to));
-    if (r->aggregation) {
+                            ns ? "Role" : "ClusterRole", "metadata",
+                            meta(r->name, ns, ns ? NULL : r->aggregate_to));
+    if (r->aggregation && !ns) {
         char *k = xasprintf("rbac.authorization.k8s.io/aggregate-to-%s", r->aggregation);
         json_object_set_new(
             obj, "aggregationRule",
@@ -428,7 +498,18 @@ json_t *ck_policy_role_object(const ck_policy_role *r)
     return obj;
 }
 
-json_t *ck_policy_binding_object(const ck_policy_binding *b)
+json_t *ck_policy_role_object(const ck_policy_role *r)
+{
+    return role_object(r, NULL);
+}
+
+json_t *ck_policy_ns_role_object(const ck_policy_ns_role *r)
+{
+    return role_object(&r->role, r->ns);
+}
+
+/* A ClusterRoleBinding to a ClusterRole (ns NULL), or a RoleBinding in ns to a Role of ns. */
+static json_t *binding_object(const ck_policy_binding *b, const char *ns)
 {
     json_t *subjects = json_array();
     for (const char *s = b->subjects; s && *s;) {
@@ -440,11 +521,11 @@ json_t *ck_policy_binding_object(const ck_policy_binding *b)
             if (item[0] == 'S') {
                 const char *slash = strchr(name, '/');
                 if (slash) {
-                    char *ns = xstrndup(name, (size_t)(slash - name));
+                    char *sa_ns = xstrndup(name, (size_t)(slash - name));
                     json_array_append_new(subjects,
                                           json_pack("{s:s, s:s, s:s}", "kind", "ServiceAccount",
-                                                    "name", slash + 1, "namespace", ns));
-                    free(ns);
+                                                    "name", slash + 1, "namespace", sa_ns));
+                    free(sa_ns);
                 }
             } else {
                 json_array_append_new(
@@ -455,13 +536,24 @@ json_t *ck_policy_binding_object(const ck_policy_binding *b)
         free(item);
         s = semi ? semi + 1 : NULL;
     }
-    json_t *obj = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s}}", "apiVersion",
-                            "rbac.authorization.k8s.io/v1", "kind", "ClusterRoleBinding",
-                            "metadata", meta(b->name, NULL), "roleRef", "apiGroup",
-                            "rbac.authorization.k8s.io", "kind", "ClusterRole", "name", b->role);
+    json_t *obj = json_pack(
+        "{s:s, s:s, s:o, s:{s:s, s:s, s:s}}", "apiVersion", "rbac.authorization.k8s.io/v1", "kind",
+        ns ? "RoleBinding" : "ClusterRoleBinding", "metadata", meta(b->name, ns, NULL), "roleRef",
+        "apiGroup", "rbac.authorization.k8s.io", "kind", ns ? "Role" : "ClusterRole", "name",
+        b->role);
     if (json_array_size(subjects))
         json_object_set_new(obj, "subjects", subjects);
     else
         json_decref(subjects);
     return obj;
+}
+
+json_t *ck_policy_binding_object(const ck_policy_binding *b)
+{
+    return binding_object(b, NULL);
+}
+
+json_t *ck_policy_ns_binding_object(const ck_policy_ns_binding *b)
+{
+    return binding_object(&b->binding, b->ns);
 }
