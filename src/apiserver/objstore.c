@@ -464,6 +464,16 @@ static int delete_obj(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const 
 {
     if (check_preconditions(rt, old, opts, err) < 0) return -1;
     bool dry_run = o && o->dry_run;
+    /* NamespaceLifecycle: the namespaces the system needs are immortal. */
+    static const char *const immortal[] = {"default", "kube-system", "kube-public"};
+    for (size_t i = 0; o && o->req && rt->def->group && !*rt->def->group &&
+                       streq(rt->def->plural, "namespaces") && i < ARRAY_SIZE(immortal);
+         i++)
+        if (streq(old->name, immortal[i]))
+            return ck_error_details(err, 403, CK_FORBIDDEN, ck_status_details(rt, old->name),
+                                    "namespaces \"%s\" is forbidden: this namespace may not be "
+                                    "deleted",
+                                    old->name);
     json_t *doc = ck_obj_parse(old);
     ck_strategy_ctx sctx = strategy_ctx(srv, o);
     ck_admission_attrs aa = admission_attrs(&sctx, rt, "DELETE", o, old->ns, doc);

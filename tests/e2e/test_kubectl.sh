@@ -70,6 +70,12 @@ expect_eq "diff changed nothing" "$out" "green"
 
 # namespace deletion removes its content, then the namespace
 check "delete namespace" k delete namespace team-a --wait=true --timeout=60s
+for n in default kube-system kube-public; do
+    out=$(k delete namespace "$n" 2>&1)
+    expect_match "namespace $n may not be deleted" "$out" \
+        "Error from server \\(Forbidden\\): namespaces \"$n\" is forbidden: this namespace may not be deleted"
+done
+expect_eq "system namespaces still active" "$(k get ns default kube-system kube-public -o jsonpath='{.items[*].status.phase}')" "Active Active Active"
 out=$(k get ns team-a 2>&1)
 expect_match "namespace is gone" "$out" 'not found'
 out=$(k get all,cm,secret,sa,role,rolebinding -n team-a -o name 2>&1)
