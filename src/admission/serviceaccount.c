@@ -18,8 +18,8 @@
 #include "admission/plugins.h"
 #include "apiserver/api.h"
 #include "apiserver/cache.h"
-#include "apiserver/objstore.h"
 #include "apiserver/server.h"
+#include "lib/random.h"
 #include "lib/util.h"
 
 #define DEFAULT_SA "default"

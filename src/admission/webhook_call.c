@@ -10,12 +10,13 @@
 #include <string.h>
 
 #include "admission/webhook.h"
-#include "apiserver/objstore.h"
 #include "apiserver/server.h"
 #include "lib/base64.h"
+#include "lib/random.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "machinery/patch.h"
+#include "registry/registry.h"
 
 #define WORKERS 4
 #define MAX_RESPONSE (8u << 20)

@@ -47,10 +47,4 @@ int ck_objstore_update(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, json_
 int ck_objstore_delete(ck_apiserver *srv, ck_rtype *rt, const ck_obj *old, const json_t *opts,
                        const ck_write_opts *o, ck_written *out, ck_err **err);
 
-/* base followed by upstream's generateName suffix (names.SimpleNameGenerator: five
- * characters from a vowel-free alphabet), kept within 63 characters. */
-char *ck_generate_name(const char *base);
-/* Fills a new random RFC 4122 UUID. */
-void ck_uuid(char out[37]);
-
 #endif

@@ -6,6 +6,7 @@
 
 #include "apiserver/objstore.h"
 #include "apiserver/rest_sub.h"
+#include "lib/random.h"
 #include "lib/util.h"
 #include "pki/sajwt.h"
 
