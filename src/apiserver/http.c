@@ -19,6 +19,7 @@
 #include "admission/webhook.h"
 #include "apiserver/server.h"
 #include "audit/audit.h"
+#include "auth/authn.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -356,7 +357,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         ck_send_status(r, 400, CK_BAD_REQUEST, "invalid URL: escaped NUL byte");
     else if (r->body_len > CK_MAX_BODY)
         ck_send_status(r, 413, CK_TOO_LARGE, "Request entity too large: limit is %d", CK_MAX_BODY);
-    else
+    else if (ck_impersonate(r)) /* after the audit's RequestReceived, as upstream's chain */
         ck_api_handle(r);
     handled(r);
     return 0;

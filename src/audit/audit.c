@@ -24,8 +24,8 @@ struct ck_audit_event {
     char id[64];
     char received[40];
     char *uri, *verb, *user_agent;
-    json_t *user, *source_ips, *object_ref, *status, *request_object, *response_object,
-        *annotations;
+    json_t *user, *impersonated, *source_ips, *object_ref, *status, *request_object,
+        *response_object, *annotations;
 };
 
 int ck_audit_setup(ck_apiserver *srv, ck_err **err)
@@ -162,6 +162,7 @@ static void emit(ck_audit_event *e, const char *stage, unsigned bit)
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "kind", "Event", "apiVersion",
                   "audit.k8s.io/v1", "level", ck_audit_level_name(e->cfg.level), "auditID", e->id,
                   "stage", stage, "requestURI", e->uri, "verb", e->verb, "user", e->user);
+    if (e->impersonated) json_object_set(ev, "impersonatedUser", e->impersonated);
     json_object_set(ev, "sourceIPs", e->source_ips);
     if (e->user_agent) json_object_set_new(ev, "userAgent", json_string(e->user_agent));
     if (e->object_ref) json_object_set(ev, "objectRef", e->object_ref);
@@ -197,6 +198,21 @@ static json_t *user_json(const ck_request *r)
         json_object_set_new(u, "groups", json_pack("[s]", "system:unauthenticated"));
     }
     return u;
+}
+
+void ck_audit_impersonated(ck_audit_event *e, const ck_user *u)
+{
+    json_t *o = json_pack("{s:s}", "username", u->name);
+    if (u->uid && *u->uid) json_object_set_new(o, "uid", json_string(u->uid));
+    if (u->groups && *u->groups) {
+        json_t *g = json_array();
+        for (char **p = u->groups; *p; p++)
+            json_array_append_new(g, json_string(*p));
+        json_object_set_new(o, "groups", g);
+    }
+    if (json_object_size(u->extra)) json_object_set(o, "extra", u->extra);
+    json_decref(e->impersonated);
+    e->impersonated = o;
 }
 
 static json_t *object_ref(const ck_reqinfo *ri)
@@ -369,6 +385,7 @@ void ck_audit_event_free(ck_audit_event *e)
     free(e->verb);
     free(e->user_agent);
     json_decref(e->user);
+    json_decref(e->impersonated);
     json_decref(e->source_ips);
     json_decref(e->object_ref);
     json_decref(e->status);

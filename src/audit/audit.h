@@ -91,6 +91,10 @@ void ck_audit_flush(ck_audit *a);
 void ck_audit_request(ck_request *r);
 /* Records the authorization decision as the authorization.k8s.io annotations. */
 void ck_audit_authorized(ck_audit_event *e, bool allowed, const char *reason);
+/* Records the identity the request acts as after impersonation (the event's
+ * impersonatedUser, in the stages written from now on); u is copied. */
+struct ck_user;
+void ck_audit_impersonated(ck_audit_event *e, const struct ck_user *u);
 /* Adds (or replaces) one annotation on the event. */
 void ck_audit_annotate(ck_audit_event *e, const char *key, const char *value);
 /* The response to r is being sent: writes ResponseComplete and frees r->audit. */

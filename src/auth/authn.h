@@ -107,4 +107,50 @@ bool ck_authn_token(ck_apiserver *srv, const char *token, const json_t *wanted, 
  * there (upstream's AuthenticatedGroupAdder). */
 void ck_user_add_authenticated(ck_user *user);
 
+/* ---- impersonation (impersonate.c) ----------------------------------------------------- */
+
+/* What one Impersonate-* header value asks for (upstream's WithImpersonation filter); each
+ * is authorized for the requester with verb "impersonate". */
+typedef enum {
+    CK_IMP_USER,           /* users NAME */
+    CK_IMP_SERVICEACCOUNT, /* serviceaccounts NAME in NS, for system:serviceaccount:NS:NAME */
+    CK_IMP_GROUP,          /* groups NAME */
+    CK_IMP_EXTRA,          /* userextras/KEY NAME in authentication.k8s.io */
+    CK_IMP_UID,            /* uids NAME in authentication.k8s.io */
+} ck_imp_kind;
+
+typedef struct ck_imp_item {
+    ck_imp_kind kind;
+    char *ns, *name, *key; /* ns: service accounts only; key: extras only */
+} ck_imp_item;
+
+typedef struct ck_impersonation {
+    ck_imp_item *items; /* upstream's order: the user, groups, extras, the uid */
+    unsigned n;
+    bool groups_given; /* Impersonate-Group was sent: service-account groups are not implied */
+} ck_impersonation;
+
+/* Parses the Impersonate-* headers among hdrs (n name/value pairs: hdrs[2i], hdrs[2i+1];
+ * names in any case). The first Impersonate-User and Impersonate-Uid count; extra keys are
+ * lower-cased, then percent-decoded. n = 0 in *imp when nothing is asked. Groups, extras or
+ * a uid without a user: -1 with upstream's 400 ("requested [...] without impersonating a
+ * user"). *imp is owned by the caller (ck_impersonation_clear). */
+int ck_impersonation_parse(const char *const *hdrs, size_t n, ck_impersonation *imp, ck_err **err);
+void ck_impersonation_clear(ck_impersonation *imp);
+/* The authorization attributes of it for the requester (user, groups); they point into it. */
+struct ck_authz_attrs;
+void ck_impersonation_attrs(const ck_imp_item *it, const char *user, const char *const *groups,
+                            struct ck_authz_attrs *at);
+/* Upstream's 403 for a denied item (responsewriters.Forbidden), reason appended. */
+ck_err *ck_impersonation_forbidden(const struct ck_authz_attrs *at, const char *reason);
+/* The identity the request acts as once every item is allowed: the user with the groups
+ * asked for (service accounts: system:serviceaccounts and system:serviceaccounts:NS when no
+ * group was given), system:authenticated added (system:unauthenticated for
+ * system:anonymous), the extras and the uid. *u is owned by the caller. */
+void ck_impersonation_user(const ck_impersonation *imp, ck_user *u);
+/* The impersonation filter, run after authentication and the audit's RequestReceived and
+ * before authorization: when r asks to impersonate, authorizes each item for r's user and
+ * replaces r->user with the impersonated one. Returns false when it answered r (400, 403). */
+bool ck_impersonate(ck_request *r);
+
 #endif

@@ -150,18 +150,13 @@ can "controller manager: not the scheduler's lock" kcm-user no update configmaps
 can "controller manager: read the authentication configmap" kcm-user yes list configmaps/extension-apiserver-authentication -n kube-system
 can "alice: no authentication configmap" alice-user no get configmaps/extension-apiserver-authentication -n kube-system
 
-# The same with --as, once the server honours impersonation (Impersonate-User headers);
-# while it ignores them, every answer is the admin's and says nothing about the roles.
-if [ "$(k auth can-i --as=system:anonymous get secrets -n kube-system 2>/dev/null)" = "no" ]; then
-    out=$(k auth can-i --as=system:kube-scheduler get configmaps/kube-scheduler -n kube-system 2>&1)
-    expect_eq "--as scheduler: get its lock configmap" "$out" "yes"
-    out=$(k auth can-i --as=system:kube-scheduler get leases.coordination.k8s.io/kube-scheduler -n kube-system 2>&1)
-    expect_eq "--as scheduler: get its lease" "$out" "yes"
-    out=$(k auth can-i --as=system:kube-scheduler delete configmaps/kube-scheduler -n kube-system 2>&1)
-    expect_eq "--as scheduler: no delete" "$out" "no"
-else
-    echo "skip - --as checks: the server does not honour impersonation yet"
-fi
+# The same with --as (the admin impersonates the components).
+out=$(k auth can-i --as=system:kube-scheduler get configmaps/kube-scheduler -n kube-system 2>&1)
+expect_eq "--as scheduler: get its lock configmap" "$out" "yes"
+out=$(k auth can-i --as=system:kube-scheduler get leases.coordination.k8s.io/kube-scheduler -n kube-system 2>&1)
+expect_eq "--as scheduler: get its lease" "$out" "yes"
+out=$(k auth can-i --as=system:kube-scheduler delete configmaps/kube-scheduler -n kube-system 2>&1)
+expect_eq "--as scheduler: no delete" "$out" "no"
 
 # Reconciliation at the next start, as for the ClusterRoles: missing rules and subjects come
 # back, extra ones stay, autoupdate=false is respected, deleted objects are recreated.
