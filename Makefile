@@ -50,18 +50,23 @@ $(ASAN)/tests/unit/%: $(ASAN)/tests/unit/%.o $(ASAN)/libckube.a
 
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(ASAN)/tests/unit/%)
 
+# The client library's probe, run against a real server by tests/e2e/test_client.sh.
+$(ASAN)/tests/client_probe: $(ASAN)/tests/e2e/client_probe.o $(ASAN)/libckube.a
+	@echo "  LD    $@"
+	@$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
 deps:
 	@scripts/deps.sh build
 
 test:
 	@scripts/deps.sh build test
-	@$(MAKE) --no-print-directory $(ASAN)/ckube $(UNIT_BIN) bin/ckube
+	@$(MAKE) --no-print-directory $(ASAN)/ckube $(UNIT_BIN) $(ASAN)/tests/client_probe bin/ckube
 	@CKUBE=$(ASAN)/ckube UNIT_DIR=$(ASAN)/tests/unit tests/run.sh
 
 unit: $(UNIT_BIN)
 	@UNIT_DIR=$(ASAN)/tests/unit ONLY=unit tests/run.sh
 
-e2e: $(ASAN)/ckube
+e2e: $(ASAN)/ckube $(ASAN)/tests/client_probe
 	@CKUBE=$(ASAN)/ckube ONLY=e2e tests/run.sh
 
 run:
