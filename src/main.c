@@ -4,6 +4,7 @@
 
 #include "apiserver/server.h"
 #include "cmd/secrets_encrypt.h"
+#include "controller/manager.h"
 #include "lib/util.h"
 #include "pki/pki.h"
 #include "version.h"
@@ -19,6 +20,7 @@ typedef struct command {
 static const command commands[] = {
     {"server", ck_cmd_server, "Run a ckube cluster node: API server on the embedded store"},
     {"apiserver", ck_cmd_apiserver, "Run the Kubernetes API server with upstream flags"},
+    {"controller-manager", ck_cmd_controller_manager, "Run the controller manager (control loops)"},
     {"certs", ck_cmd_certs, "Create a CA, issue certificates and write kubeconfigs"},
     {"kubectl", ck_cmd_kubectl, "Run kubectl with the admin kubeconfig"},
     {"secrets-encrypt", ck_cmd_secrets_encrypt, "Show or rotate the encryption of secrets at rest"},
@@ -31,8 +33,8 @@ static void usage(FILE *out)
           "Commands:\n",
           out);
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].about);
-    fputs("\nComing later: controller-manager, scheduler, kubelet, proxy, agent.\n"
+        fprintf(out, "  %-18s %s\n", commands[i].name, commands[i].about);
+    fputs("\nComing later: scheduler, kubelet, proxy, agent.\n"
           "Run 'ckube <command> --help' for a command's flags.\n",
           out);
 }

@@ -85,9 +85,25 @@ static int validate(ck_rtype *rt, json_t *obj, const json_t *old, ck_err **err)
     return r;
 }
 
+/* ObjectMeta's lists and maps are omitempty upstream: an empty one (a patch deleting the
+ * last owner reference, say) is not stored. */
+static void drop_empty_meta(json_t *obj)
+{
+    static const char *const keys[] = {"labels", "annotations", "ownerReferences", "finalizers",
+                                       "managedFields"};
+    json_t *m = json_object_get(obj, "metadata");
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        json_t *v = json_object_get(m, keys[i]);
+        if ((json_is_array(v) && !json_array_size(v)) ||
+            (json_is_object(v) && !json_object_size(v)))
+            json_object_del(m, keys[i]);
+    }
+}
+
 /* Serialized value without resourceVersion (the store assigns it). */
 static char *encode_for_store(json_t *obj)
 {
+    drop_empty_meta(obj);
     json_t *m = json_object_get(obj, "metadata");
     json_object_del(m, "resourceVersion");
     return json_dumps(obj, JSON_COMPACT);
@@ -97,6 +113,7 @@ static int finish_write(ck_apiserver *srv, ck_rtype *rt, const char *ns, const c
                         int64_t rev, json_t *obj, bool dry_run, ck_written *out)
 {
     if (dry_run || !srv->cache) {
+        drop_empty_meta(obj);
         if (rev) {
             char rv[24];
             snprintf(rv, sizeof rv, "%lld", (long long)rev);
