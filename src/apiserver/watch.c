@@ -29,6 +29,7 @@ typedef struct watcher {
 } watcher;
 
 static watcher *watchers;
+static bool shutting_down; /* set by ck_watch_shutdown: new watches are refused */
 
 static void flush(watcher *w);
 
@@ -201,6 +202,11 @@ static json_t *bookmark(watcher *w, int64_t rev, bool initial_end)
 
 void ck_rest_watch(ck_request *r, ck_reqinfo *ri)
 {
+    if (shutting_down) {
+        /* Connections still draining may ask; a watch started now would never end. */
+        ck_send_status(r, 503, "ServiceUnavailable", "apiserver is shutting down");
+        return;
+    }
     ck_err *err = NULL;
     ck_label_selector *lsel = NULL;
     ck_field_selector *fsel = NULL;
@@ -314,6 +320,7 @@ void ck_watch_tick(ck_apiserver *srv)
 void ck_watch_shutdown(ck_apiserver *srv)
 {
     (void)srv;
+    shutting_down = true;
     while (watchers) {
         watcher *w = watchers;
         w->closing = true;
