@@ -288,6 +288,9 @@ void ck_rest_watch(ck_request *r, ck_reqinfo *ri)
         }
     }
     w->listen_id = ck_cache_listen(r->srv->cache, on_event, w);
+    /* Replayed events may already be on their way (on_event flushes when nothing waits for
+     * a commit): h2o takes one send at a time. */
+    if (w->sending) return;
     if (w->plen == 0) {
         /* Send the response headers now: clients treat the watch as started then. */
         w->sending = true;
