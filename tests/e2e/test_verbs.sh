@@ -139,4 +139,16 @@ start_server
 after=$(k get cm,deploy,svc -A -o name | sort)
 expect_eq "restart keeps every object" "$after" "$before"
 
+# A watch resuming from a resourceVersion with events to replay (kubectl speaks HTTP/2):
+# the replayed events and the stream's start are one send each.
+rv=$(k get configmaps -o jsonpath='{.metadata.resourceVersion}')
+check "create after the list" k create configmap replayed1
+check "and another" k create configmap replayed2
+P=$DATA/pki
+out=$(curl -s --http2 --max-time 5 --cacert "$P/ca.crt" --cert "$P/admin.crt" --key "$P/admin.key" \
+    "https://127.0.0.1:$PORT/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=$rv&timeoutSeconds=2" 2>&1)
+expect_match "watch from an older resourceVersion replays (HTTP/2)" "$out" '"name":"replayed1"'
+expect_match "both replayed" "$out" '"name":"replayed2"'
+check "server still serving after the replayed watch" k get configmap replayed2
+
 finish
