@@ -5,8 +5,10 @@
 #include "apiserver/server.h"
 #include "cmd/secrets_encrypt.h"
 #include "controller/manager.h"
+#include "hollow/hollow.h"
 #include "lib/util.h"
 #include "pki/pki.h"
+#include "scheduler/component.h"
 #include "version.h"
 
 static int cmd_version(int argc, char **argv);
@@ -21,7 +23,9 @@ static const command commands[] = {
     {"server", ck_cmd_server, "Run a ckube cluster node: API server on the embedded store"},
     {"apiserver", ck_cmd_apiserver, "Run the Kubernetes API server with upstream flags"},
     {"controller-manager", ck_cmd_controller_manager, "Run the controller manager (control loops)"},
+    {"scheduler", ck_cmd_scheduler, "Run the scheduler: assign pending pods to nodes"},
     {"certs", ck_cmd_certs, "Create a CA, issue certificates and write kubeconfigs"},
+    {"hollow-nodes", ck_cmd_hollow_nodes, "Simulate N nodes and play their kubelet"},
     {"kubectl", ck_cmd_kubectl, "Run kubectl with the admin kubeconfig"},
     {"secrets-encrypt", ck_cmd_secrets_encrypt, "Show or rotate the encryption of secrets at rest"},
     {"version", cmd_version, "Print the version"},
@@ -34,7 +38,7 @@ static void usage(FILE *out)
           out);
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
         fprintf(out, "  %-18s %s\n", commands[i].name, commands[i].about);
-    fputs("\nComing later: scheduler, kubelet, proxy, agent.\n"
+    fputs("\nComing later: kubelet, proxy, agent.\n"
           "Run 'ckube <command> --help' for a command's flags.\n",
           out);
 }
