@@ -15,6 +15,34 @@
 #include "client/recorder.h"
 #include "lib/err.h"
 
+/* The leader-election and API-client flags upstream's components share, as ck_flag table
+ * entries (lib/flags.h): pointers to a bool, the three durations (ms), the lock's name and
+ * namespace, and the client's qps and burst. */
+#define CK_LEADER_ELECT_FLAGS(elect, lease, renew, retry, name, ns)                                \
+    {"leader-elect", CK_FLAG_BOOL, elect,                                                          \
+     "Start a leader election client and gain leadership before executing the main loop."},        \
+        {"leader-elect-lease-duration", CK_FLAG_DURATION, lease,                                   \
+         "The duration that non-leader candidates will wait after observing a leadership "         \
+         "renewal until attempting to acquire leadership."},                                       \
+        {"leader-elect-renew-deadline", CK_FLAG_DURATION, renew,                                   \
+         "The interval between attempts by the acting master to renew a leadership slot before "   \
+         "it stops leading."},                                                                     \
+        {"leader-elect-retry-period", CK_FLAG_DURATION, retry,                                     \
+         "The duration the clients should wait between attempting acquisition and renewal of a "   \
+         "leadership."},                                                                           \
+        {"leader-elect-resource-name", CK_FLAG_STRING, name,                                       \
+         "The name of resource object that is used for locking during leader election."},          \
+    {                                                                                              \
+        "leader-elect-resource-namespace", CK_FLAG_STRING, ns,                                     \
+            "The namespace of resource object that is used for locking during leader election."    \
+    }
+#define CK_API_CLIENT_FLAGS(qps, burst)                                                            \
+    {"kube-api-qps", CK_FLAG_INT, qps, "QPS to use while talking with kubernetes apiserver."},     \
+    {                                                                                              \
+        "kube-api-burst", CK_FLAG_INT, burst,                                                      \
+            "Burst to use while talking with kubernetes apiserver."                                \
+    }
+
 typedef struct ck_leader_config {
     uint64_t lease_duration_ms; /* 0: 15 s (--leader-elect-lease-duration) */
     uint64_t renew_deadline_ms; /* 0: 10 s (--leader-elect-renew-deadline) */
